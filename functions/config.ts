@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The engine's configuration, read from the environment once per container and validated like any
+ * other edge. Secrets (API tokens, cluster tokens) come from SSM on AWS and from env vars locally.
+ */
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+    return z.NEVER;
+  }
+});
+
+const envSchema = z.object({
+  CODEDANCE_TABLE: z.string().min(1, 'is required: the DynamoDB table name'),
+  CODEDANCE_TICK_QUEUE_URL: z.url().optional(),
+  CODEDANCE_TICK_QUEUE_NAME: z.string().min(1).optional(),
+  CODEDANCE_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CODEDANCE_API_TOKENS: jsonText.optional(),
+  CODEDANCE_API_TOKEN_PARAMETER: z.string().min(1).optional(),
+  CODEDANCE_CLUSTERS: jsonText.optional(),
+  CODEDANCE_CLUSTERS_FILE: z.string().min(1).optional(),
+  CODEDANCE_CLUSTERS_PARAMETER: z.string().min(1).optional(),
+  CODEDANCE_PROMETHEUS_URL: z.url().optional(),
+}).refine((env) => env.CODEDANCE_TICK_QUEUE_URL || env.CODEDANCE_TICK_QUEUE_NAME, {
+  message: 'set CODEDANCE_TICK_QUEUE_URL or CODEDANCE_TICK_QUEUE_NAME', path: ['CODEDANCE_TICK_QUEUE_NAME'],
+});
+
+export type EngineConfig = z.infer<typeof envSchema>;
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const config = parsed.data;
+  if (config.CODEDANCE_CLUSTERS === undefined && config.CODEDANCE_CLUSTERS_FILE) {
+    return { ...config, CODEDANCE_CLUSTERS: JSON.parse(readFileSync(config.CODEDANCE_CLUSTERS_FILE, 'utf8')) as unknown };
+  }
+  return config;
+}

@@ -1,0 +1,13 @@
+import type { AuditEventDraft } from '../domain/commands.js';
+import type { RolloutState } from '../domain/state.js';
+import type { Dependencies } from './dependencies.js';
+
+/** Notifications never fail a tick or an action: a notifier fault is logged and dropped. */
+export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, state: RolloutState, events: AuditEventDraft[]): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    await deps.notifier.notify(state, events);
+  } catch (error) {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'notification failed', rolloutId: state.id, error: error instanceof Error ? error.message : String(error) }));
+  }
+}

@@ -1,0 +1,89 @@
+import { analyse } from '../domain/analysis.js';
+import type { AnalysisOutcome } from '../domain/analysis.js';
+import type { Command } from '../domain/commands.js';
+import { decide } from '../domain/decide.js';
+import { isTerminal } from '../domain/phases.js';
+import type { RolloutSpec } from '../domain/spec.js';
+import type { RolloutState } from '../domain/state.js';
+import type { ClusterPort } from '../ports/cluster.js';
+import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
+import type { Dependencies } from './dependencies.js';
+import { ConcurrentUpdateError } from './errors.js';
+import { notifyBestEffort } from './notify.js';
+import { scheduleTick } from './schedule-tick.js';
+
+export type TickOutcome =
+  | { kind: 'not-found' | 'stale' | 'finished' }
+  | { kind: 'woke-early'; wakeAt: string }
+  | { kind: 'lost-race' }
+  | { kind: 'decided'; phase: RolloutState['phase']; commands: Command[] };
+
+/** A message this far ahead of its due time is a link in a wake-up chain, not a decision. */
+const EARLY_TOLERANCE_MS = 1_000;
+
+/**
+ * One tick: load → (drop duplicates) → observe → decide → apply → save(expected version) → schedule.
+ * Effects are applied before the save so a crash repeats idempotent effects instead of losing them;
+ * the save is conditional so of two racing deliveries exactly one records its decision.
+ */
+export async function reconcileRollout(deps: Dependencies, message: TickMessage): Promise<TickOutcome> {
+  const state = await deps.store.get(message.rolloutId);
+  if (!state) return { kind: 'not-found' };
+  if (isTerminal(state.phase)) return { kind: 'finished' };
+  if (message.seq !== state.tickSeq) return { kind: 'stale' };
+  const now = deps.clock.now();
+  const due = Date.parse(state.nextTickAt ?? message.wakeAt);
+  if (due - now.getTime() > EARLY_TOLERANCE_MS) {
+    // Chained wake-up: SQS cannot delay more than 900 s, so re-enqueue the remainder unchanged.
+    const delay = Math.min(MAX_DELAY_SECONDS, (due - now.getTime()) / 1000);
+    await deps.queue.schedule({ ...message, wakeAt: state.nextTickAt ?? message.wakeAt }, delay);
+    return { kind: 'woke-early', wakeAt: state.nextTickAt ?? message.wakeAt };
+  }
+  const cluster = deps.clusters.get(state.spec.cluster);
+  const observed = await cluster.observe(state.spec);
+  const analysis = shouldAnalyse(state) ? await analyseCanary(deps, state.spec, now) : undefined;
+  const decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}) }, now);
+  for (const command of decision.commands) await apply(cluster, state.spec, command);
+  deps.faults?.before?.('after-effects');
+  const next: RolloutState = { ...decision.state, version: state.version + 1, tickSeq: state.tickSeq + 1 };
+  let saved: RolloutState;
+  try {
+    saved = await deps.store.save(next, state.version, decision.events);
+  } catch (error) {
+    if (error instanceof ConcurrentUpdateError) return { kind: 'lost-race' };
+    throw error;
+  }
+  deps.faults?.before?.('after-save');
+  await scheduleTick(deps, saved, now);
+  deps.faults?.before?.('after-enqueue');
+  await notifyBestEffort(deps, saved, decision.events);
+  return { kind: 'decided', phase: saved.phase, commands: decision.commands };
+}
+
+/** Analysis runs while the canary takes traffic in Progressing or Paused; never on an idle canary. */
+function shouldAnalyse(state: RolloutState): boolean {
+  return (state.phase === 'Progressing' || state.phase === 'Paused') && state.canaryWeight > 0;
+}
+
+async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): Promise<AnalysisOutcome> {
+  try {
+    const measurements = await deps.metrics.measure(spec, now);
+    return analyse(measurements, {
+      thresholds: spec.thresholds, weights: spec.scoreWeights, minRequests: spec.analysis.minRequests,
+      hardFailOnBreach: spec.autoRollback.enabled && spec.autoRollback.onMetricsFail,
+    });
+  } catch (error) {
+    // The metrics source failing is not evidence about the canary: inconclusive, never pass or fail.
+    const why = error instanceof Error ? error.message : String(error);
+    return { verdict: 'inconclusive', score: null, metrics: [], reason: `metrics source failed: ${why}` };
+  }
+}
+
+async function apply(cluster: ClusterPort, spec: RolloutSpec, command: Command): Promise<void> {
+  switch (command.type) {
+    case 'SetCanaryWeight': return cluster.setCanaryWeight(spec, command.weight);
+    case 'EnsureCanary': return cluster.ensureCanary(spec);
+    case 'PromoteStable': return cluster.promoteStable(spec);
+    case 'DeleteCanary': return cluster.deleteCanary(spec);
+  }
+}

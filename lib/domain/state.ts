@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { PHASES, PAUSE_REASONS, FAILURE_REASONS } from './phases.js';
+import type { RolloutSpec } from './spec.js';
+import type { CanaryDeploymentDocument } from './spec-schema.js';
+
+const isoTime = z.iso.datetime({ offset: true });
+
+const actor = z.object({
+  /** Who acted: a token's name, a Slack user, a webhook, or `engine`. */
+  id: z.string(),
+  via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper']),
+});
+export type Actor = z.infer<typeof actor>;
+
+const approval = z.object({
+  /** Step index (0-based) the approval opened, or `promotion`. */
+  gate: z.union([z.number().int(), z.literal('promotion')]),
+  decision: z.enum(['approved', 'rejected']),
+  actor,
+  at: isoTime,
+  comment: z.string().optional(),
+});
+export type Approval = z.infer<typeof approval>;
+
+const analysisSummary = z.object({
+  at: isoTime,
+  verdict: z.enum(['pass', 'grey', 'fail', 'inconclusive']),
+  score: z.number().nullable(),
+  reason: z.string(),
+});
+
+/**
+ * Everything about a rollout that changes while it runs. Stored beside the original document; the
+ * normalised spec is re-derived from the document on every read so it is validated by the same schema.
+ */
+export const rolloutStatusSchema = z.object({
+  /** Unique id, `ro_` + random. */
+  id: z.string(),
+  /** Bumped on every write; every write is conditional on the version it read. */
+  version: z.number().int().min(1),
+  /** Sequence number of the one tick message that may act; older ones are duplicates. */
+  tickSeq: z.number().int().min(0),
+  phase: z.enum(PHASES),
+  /** Set while Paused: why, and since when. */
+  pause: z
+    .object({
+      reason: z.enum(PAUSE_REASONS),
+      since: isoTime,
+      message: z.string(),
+      /** For AwaitingApproval: the step index waiting to be entered, or `promotion`. */
+      gate: z.union([z.number().int(), z.literal('promotion')]).optional(),
+    })
+    .optional(),
+  /** Set from RollingBack on: why the rollout failed. */
+  failure: z.object({ reason: z.enum(FAILURE_REASONS), message: z.string() }).optional(),
+  /** Index of the step whose weight is applied; -1 before the first step. */
+  stepIndex: z.number().int().min(-1),
+  /** Canary weight last written to the traffic object, percent. */
+  canaryWeight: z.number().min(0).max(100),
+  /** When the current step's weight was applied (its pause counts from here). */
+  stepStartedAt: isoTime.optional(),
+  /** When the current phase was entered (deadlines count from here). */
+  phaseSince: isoTime,
+  /** When the next decision is due; absent once terminal. The sweeper re-enqueues overdue ones. */
+  nextTickAt: isoTime.optional(),
+  /** Analysis bookkeeping for failureLimit and inconclusiveLimit, plus the latest result. */
+  analysis: z.object({
+    failures: z.number().int().min(0),
+    consecutiveInconclusive: z.number().int().min(0),
+    last: analysisSummary.optional(),
+  }),
+  /** Approvals and rejections given, in order. */
+  approvals: z.array(approval),
+  /** One line for people: what the rollout is doing now. */
+  message: z.string(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  createdBy: actor,
+  /** Head of the audit hash chain: how many events exist and the hash of the last one. */
+  auditHead: z.object({ count: z.number().int().min(0), hash: z.string() }),
+  /** Batch release this rollout belongs to, if any. */
+  releaseId: z.string().optional(),
+});
+
+export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
+export type RolloutState = RolloutStatus & { spec: RolloutSpec; document: CanaryDeploymentDocument };
+
+/** The target a rollout owns exclusively: one active rollout per cluster + namespace + Deployment. */
+export const targetKey = (spec: Pick<RolloutSpec, 'cluster' | 'namespace' | 'targetDeployment'>): string =>
+  `${spec.cluster}/${spec.namespace}/${spec.targetDeployment}`;

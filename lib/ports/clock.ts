@@ -1,0 +1,6 @@
+/** Time as a port so use cases and tests agree on "now". */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
