@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { jsonErrorOffset } from './json-error-offset.js';
 import { HttpError } from './responses.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -29,11 +30,16 @@ function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = Number(/position (\d+)/.exec(message)?.[1] ?? raw.length);
-    const { line, column } = lineAndColumn(raw, position);
-    throw new HttpError(400, 'MalformedBody', `Malformed JSON at line ${line}, column ${column}: ${message.replace(/ in JSON at position.*$/, '')}`, [{ path: `(body):${line}:${column}`, message }]);
+    const message = (error instanceof Error ? error.message : String(error)).replace(/ in JSON at position.*$/, '');
+    const { line, column } = jsonErrorPosition(raw, error);
+    throw new HttpError(400, 'MalformedBody', `Malformed JSON at line ${line}, column ${column}: ${message}`, [{ path: `(body):${line}:${column}`, message }]);
   }
+}
+
+/** V8 names a position only for some JSON errors; otherwise our own scan finds the first bad character. */
+function jsonErrorPosition(raw: string, error: unknown): { line: number; column: number } {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  return lineAndColumn(raw, position !== undefined ? Number(position) : jsonErrorOffset(raw));
 }
 
 function parseYaml(raw: string): unknown {
