@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'],
+          globalSetup: ['test/support/aws-global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,

@@ -7,7 +7,8 @@ import { NoMetricsSource } from '../lib/adapters/no-metrics.js';
 import { SqsTickQueue } from '../lib/adapters/sqs/tick-queue.js';
 import { StaticClusterRegistry } from '../lib/adapters/static-cluster-registry.js';
 import { ssmParameterReader } from '../lib/adapters/ssm/parameters.js';
-import { createClusterRegistry, clusterRegistryConfigSchema } from '../lib/adapters/kubernetes/registry.js';
+import { LazyClusterRegistry } from '../lib/adapters/lazy-cluster-registry.js';
+import { z } from 'zod';
 import type { Dependencies } from '../lib/app/dependencies.js';
 import { apiTokensSchema, type ApiToken } from '../lib/http/auth.js';
 import { systemClock } from '../lib/ports/clock.js';
@@ -63,9 +64,16 @@ export function resetDependencies(): void {
   tokens = undefined;
 }
 
+const clusterNames = z.array(z.looseObject({ name: z.string().min(1) }));
+
 function buildClusters(cfg: EngineConfig): ClusterRegistry {
-  if (cfg.CODEDANCE_CLUSTERS === undefined) return new StaticClusterRegistry(new Map());
-  return createClusterRegistry(clusterRegistryConfigSchema.parse(cfg.CODEDANCE_CLUSTERS), readParameter);
+  const configs = cfg.CODEDANCE_CLUSTERS;
+  if (configs === undefined) return new StaticClusterRegistry(new Map());
+  const names = clusterNames.parse(configs).map((c) => c.name);
+  return new LazyClusterRegistry(names, async () => {
+    const { createClusterRegistry, clusterRegistryConfigSchema } = await import('../lib/adapters/kubernetes/registry.js');
+    return createClusterRegistry(clusterRegistryConfigSchema.parse(configs), readParameter);
+  });
 }
 
 /** API tokens: the env var locally, a JSON list in SSM on AWS; read once per container. */

@@ -36,6 +36,8 @@ const statusSchema = z.object({
 export const statusCode = (err: unknown): number | undefined => (err instanceof ApiException ? err.code : undefined);
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404 || (err instanceof KubernetesApiError && err.failure === 'NotFound');
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+/** The object or its whole API is missing: nothing can route through it. */
+export const isAbsent = (err: unknown): boolean => err instanceof KubernetesApiError && (err.failure === 'NotFound' || err.failure === 'CrdMissing');
 
 /** Turns any failure of `verb` on `ref` into a KubernetesApiError (already-translated errors pass through). */
 export function translate(cluster: string, verb: string, ref: ObjectRef, err: unknown): KubernetesApiError {

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { inject } from 'vitest';
+import { localDynamoDb, localSqs } from '../../infra/local/aws/clients.js';
+import { createResourcesFromServerlessYml, type LocalResources } from '../../infra/local/aws/resources.js';
+import { startSqsPoller, type SqsPoller } from '../../infra/local/aws/sqs-poller.js';
+import { DynamoRolloutStore } from '../../lib/adapters/dynamodb/rollout-store.js';
+import { SqsTickQueue } from '../../lib/adapters/sqs/tick-queue.js';
+import type { Dependencies } from '../../lib/app/dependencies.js';
+import { getDependencies, overrideDependencies, resetDependencies } from '../../functions/wiring.js';
+import { handler as tickHandler } from '../../functions/queue/tick.js';
+import { handler as deadLetterHandler } from '../../functions/queue/dead-letter.js';
+import { handler as sweeperHandler } from '../../functions/schedule/sweeper.js';
+import { FakeCluster, fakeRegistry } from './fake-cluster.js';
+import { FakeMetrics } from './fake-metrics.js';
+import { WarpedClock, WarpedQueue } from './warped-time.js';
+
+export interface EngineHarness {
+  deps: Dependencies;
+  cluster: FakeCluster;
+  metrics: FakeMetrics;
+  resources: LocalResources;
+  queue: WarpedQueue;
+  store: DynamoRolloutStore;
+  /** Starts delivering the tick queue (and DLQ) to the real handlers. */
+  startPollers(): Promise<void>;
+  sweep(): Promise<unknown>;
+  deliverTick(event: SQSEvent): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+/**
+ * The engine as deployed, on the real emulators: the composition root reads the same env vars as on
+ * Lambda, the real handlers run, and only the cluster, metrics and time are replaced by the test.
+ */
+export async function startEngineHarness(options: { timeFactor?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {}): Promise<EngineHarness> {
+  const { dynamodbEndpoint, sqsEndpoint } = inject('aws');
+  const suffix = `-${randomBytes(4).toString('hex')}`;
+  const resources = await createResourcesFromServerlessYml({
+    stage: 'test', dynamodbEndpoint, sqsEndpoint, suffix,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2, maxReceiveCount: options.maxReceiveCount ?? 3,
+  });
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint, AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    CODEDANCE_TABLE: resources.tableName, CODEDANCE_TICK_QUEUE_URL: resources.tickQueueUrl,
+    CODEDANCE_API_TOKEN: 'integration-token-0123456789',
+  });
+  resetDependencies();
+  const factor = options.timeFactor ?? 1;
+  const cluster = new FakeCluster();
+  const metrics = new FakeMetrics();
+  const store = new DynamoRolloutStore(localDynamoDb(dynamodbEndpoint), resources.tableName);
+  const queue = new WarpedQueue(new SqsTickQueue(localSqs(sqsEndpoint), { url: resources.tickQueueUrl }), factor);
+  overrideDependencies({ clusters: fakeRegistry(cluster), metrics, clock: new WarpedClock(factor), queue });
+  const deps = getDependencies();
+  const pollers: SqsPoller[] = [];
+  const quiet = (): void => undefined;
+  return {
+    deps, cluster, metrics, resources, queue, store,
+    async startPollers() {
+      pollers.push(await startSqsPoller({ queueUrl: resources.tickQueueUrl, sqsEndpoint, deliver: (e) => tickHandler(e, lambdaContext), log: quiet }));
+      pollers.push(await startSqsPoller({ queueUrl: resources.deadLetterQueueUrl, sqsEndpoint, deliver: (e) => deadLetterHandler(e, lambdaContext), log: quiet }));
+    },
+    sweep: () => sweeperHandler({}, lambdaContext),
+    deliverTick: (event) => tickHandler(event, lambdaContext),
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+      resetDependencies();
+    },
+  };
+}
+
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
