@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Keep test output readable; the logs stay available with CODEDANCE_LOG_LEVEL=debug.
+    env: { CODEDANCE_LOG_LEVEL: process.env.CODEDANCE_LOG_LEVEL ?? 'error' },
     reporters: ['default', 'json'],
     outputFile: { json: '.build/vitest-results.json' },
     projects: [

@@ -4,6 +4,7 @@ import type { Dependencies } from '../../lib/app/dependencies.js';
 import { markPoisoned } from '../../lib/app/mark-poisoned.js';
 import { parseTickMessage, processBatch } from '../../lib/queue/sqs-batch.js';
 import { getDependencies } from '../wiring.js';
+import { log } from '../../lib/log.js';
 
 /** DLQ consumer: the rollout a poison tick names is rolled back with reason PoisonMessage, never left stuck. */
 export function makeDeadLetterHandler(dependencies: () => Dependencies) {
@@ -14,12 +15,12 @@ export function makeDeadLetterHandler(dependencies: () => Dependencies) {
         message = parseTickMessage(record);
       } catch {
         // Not a tick at all: nothing to mark; keep a trace and drop it.
-        console.error(JSON.stringify({ level: 'error', msg: 'unreadable dead letter dropped', messageId: record.messageId }));
+        log.error('unreadable dead letter dropped', { messageId: record.messageId });
         return;
       }
       const receives = Number(record.attributes.ApproximateReceiveCount ?? 0);
       const outcome = await markPoisoned(dependencies(), message, receives);
-      console.warn(JSON.stringify({ level: 'warn', msg: 'poison tick', rolloutId: message.rolloutId, seq: message.seq, outcome }));
+      log.warn('poison tick', { rolloutId: message.rolloutId, seq: message.seq, outcome });
     }),
   );
 }

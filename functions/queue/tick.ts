@@ -4,13 +4,14 @@ import type { Dependencies } from '../../lib/app/dependencies.js';
 import { reconcileRollout } from '../../lib/app/reconcile-rollout.js';
 import { parseTickMessage, processBatch } from '../../lib/queue/sqs-batch.js';
 import { getDependencies } from '../wiring.js';
+import { log } from '../../lib/log.js';
 
 /** SQS consumer: one reconcile per tick message, partial batch failures reported to SQS. */
 export function makeTickHandler(dependencies: () => Dependencies) {
   return middy<SQSEvent, SQSBatchResponse>().handler((event) =>
     processBatch(event, async (record) => {
       const outcome = await reconcileRollout(dependencies(), parseTickMessage(record));
-      console.log(JSON.stringify({ level: 'info', msg: 'tick', messageId: record.messageId, outcome: outcome.kind, ...('phase' in outcome ? { phase: outcome.phase } : {}) }));
+      log.info('tick', { messageId: record.messageId, outcome: outcome.kind, ...('phase' in outcome ? { phase: outcome.phase } : {}) });
     }),
   );
 }

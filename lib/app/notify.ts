@@ -1,6 +1,7 @@
 import type { AuditEventDraft } from '../domain/commands.js';
 import type { RolloutState } from '../domain/state.js';
 import type { Dependencies } from './dependencies.js';
+import { log } from '../log.js';
 
 /** Notifications never fail a tick or an action: a notifier fault is logged and dropped. */
 export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, state: RolloutState, events: AuditEventDraft[]): Promise<void> {
@@ -8,6 +9,6 @@ export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, sta
   try {
     await deps.notifier.notify(state, events);
   } catch (error) {
-    console.warn(JSON.stringify({ level: 'warn', msg: 'notification failed', rolloutId: state.id, error: error instanceof Error ? error.message : String(error) }));
+    log.warn('notification failed', { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
   }
 }

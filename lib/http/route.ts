@@ -4,6 +4,7 @@ import { ValidationError } from '../domain/validation.js';
 import { AppError } from '../app/errors.js';
 import { authenticate, type ApiToken, type Principal, type Role } from './auth.js';
 import { HttpError, errorBody, type HttpResult } from './responses.js';
+import { log } from '../log.js';
 
 export interface RouteOptions {
   /** Role the caller needs; `public` routes (healthz) take no token. */
@@ -34,6 +35,6 @@ export function toErrorResponse(error: unknown, requestId = 'unknown'): HttpResu
   if (error instanceof ValidationError) return errorBody(400, 'ValidationFailed', error.message, error.details);
   if (error instanceof AppError && error.status < 500) return errorBody(error.status, error.code, error.message, error.details);
   const transient = error instanceof AppError;
-  console.error(JSON.stringify({ level: 'error', msg: 'request failed', requestId, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }));
+  log.error('request failed', { requestId, error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
   return errorBody(transient ? 503 : 500, transient ? 'ServiceUnavailable' : 'InternalError', `The request could not be completed (request id ${requestId})`);
 }

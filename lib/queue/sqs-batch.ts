@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import type { TickMessage } from '../ports/tick-queue.js';
+import { log } from '../log.js';
 
 export const tickMessageSchema = z.object({
   rolloutId: z.string().min(1),
@@ -23,7 +24,7 @@ export async function processBatch(event: SQSEvent, work: (record: SQSRecord) =>
     if (result.status === 'fulfilled') return [];
     const record = event.Records[index];
     const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
-    console.error(JSON.stringify({ level: 'error', msg: 'record failed', messageId: record?.messageId, reason }));
+    log.error('record failed', { messageId: record?.messageId, reason });
     return record ? [{ itemIdentifier: record.messageId }] : [];
   });
   return { batchItemFailures };
