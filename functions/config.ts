@@ -25,6 +25,11 @@ const envSchema = z.object({
   CODEDANCE_CLUSTERS_FILE: z.string().min(1).optional(),
   CODEDANCE_CLUSTERS_PARAMETER: z.string().min(1).optional(),
   CODEDANCE_PROMETHEUS_URL: z.url().optional(),
+  /** Label names and values when a cluster labels differently, e.g. {"app":"app_kubernetes_io_name"}. */
+  CODEDANCE_PROMETHEUS_LABELS: jsonText.pipe(z.strictObject({
+    app: z.string().optional(), version: z.string().optional(), canaryValue: z.string().optional(),
+    stableValue: z.string().optional(), status: z.string().optional(), namespace: z.string().optional(),
+  })).optional(),
 }).refine((env) => env.CODEDANCE_TICK_QUEUE_URL || env.CODEDANCE_TICK_QUEUE_NAME, {
   message: 'set CODEDANCE_TICK_QUEUE_URL or CODEDANCE_TICK_QUEUE_NAME', path: ['CODEDANCE_TICK_QUEUE_NAME'],
 });

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoRolloutStore } from '../lib/adapters/dynamodb/rollout-store.js';
 import { LogNotifier } from '../lib/adapters/log/log-notifier.js';
 import { NoMetricsSource } from '../lib/adapters/no-metrics.js';
+import { PrometheusMetricsSource } from '../lib/adapters/prometheus/metrics-source.js';
 import { SqsTickQueue } from '../lib/adapters/sqs/tick-queue.js';
 import { StaticClusterRegistry } from '../lib/adapters/static-cluster-registry.js';
 import { ssmParameterReader } from '../lib/adapters/ssm/parameters.js';
@@ -42,7 +43,9 @@ export function getDependencies(): Dependencies {
     audit: store,
     queue: new SqsTickQueue(new SQSClient({}), { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
     clusters: buildClusters(cfg),
-    metrics: new NoMetricsSource(),
+    metrics: cfg.CODEDANCE_PROMETHEUS_URL
+      ? new PrometheusMetricsSource({ baseUrl: cfg.CODEDANCE_PROMETHEUS_URL, ...(cfg.CODEDANCE_PROMETHEUS_LABELS ? { labels: cfg.CODEDANCE_PROMETHEUS_LABELS } : {}) })
+      : new NoMetricsSource(),
     notifier: new LogNotifier(),
     clock: systemClock,
     newId: newRolloutId,
