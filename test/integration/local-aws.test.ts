@@ -2,26 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { localDynamoDb, localSqs } from '../../infra/local/aws/clients.js';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/aws/dynamodb.js';
 import { createResourcesFromServerlessYml, type LocalResources } from '../../infra/local/aws/resources.js';
-import { startSqsLocal, type SqsLocal } from '../../infra/local/aws/sqs.js';
 import { startSqsPoller, type SqsPoller } from '../../infra/local/aws/sqs-poller.js';
 
-/** The local AWS stack against itself: real DynamoDB Local and local-aws-sqs, no mocks. */
+/**
+ * The local AWS stack against itself: real DynamoDB Local and local-aws-sqs (started once per run by
+ * test/support/aws-global-setup.ts with startDynamoDbLocal and startSqsLocal), no mocks.
+ */
 describe('local AWS stack', () => {
-  let dynamo: DynamoDbLocal;
-  let sqs: SqsLocal;
+  const { dynamodbEndpoint, sqsEndpoint } = inject('aws');
+  const dynamo = { endpoint: dynamodbEndpoint };
+  const sqs = { endpoint: sqsEndpoint };
   const pollers: SqsPoller[] = [];
-
-  beforeAll(async () => {
-    [dynamo, sqs] = await Promise.all([startDynamoDbLocal(), startSqsLocal()]);
-  }, 120_000);
 
   afterAll(async () => {
     await Promise.all(pollers.map((p) => p.stop()));
-    await Promise.all([sqs?.stop(), dynamo?.stop()]);
   }, 30_000);
 
   /** Fresh table and queues per test: local-aws-sqs only purges after 60 s. Short timeouts keep redelivery fast. */
