@@ -92,7 +92,8 @@ export function analyse(measurements: Measurements, policy: AnalysisPolicy): Ana
   for (const c of custom) if (c.result.score !== null && c.def.weight > 0) scored.push([c.def.weight, c.result.score]);
   const totalWeight = scored.reduce((sum, [w]) => sum + w, 0);
   const score = totalWeight > 0 ? Math.round((scored.reduce((sum, [w, s]) => sum + w * s, 0) / totalWeight) * 10) / 10 : null;
-  const describe = (list: MetricResult[]): string => list.map((m) => `${m.metric} ${m.value ?? 'no data'} (threshold ${m.threshold})`).join(', ');
+  const shown = (v: number | null): string => (v === null ? 'no data' : String(Math.round(v * 100) / 100));
+  const describe = (list: MetricResult[]): string => list.map((m) => `${m.metric} ${shown(m.value)} (threshold ${m.threshold})`).join(', ');
 
   if (breaches.length > 0 && policy.hardFailOnBreach) return { verdict: 'fail', score, metrics, reason: `threshold breached: ${describe(breaches)}` };
   const missing = metrics.filter((m) => m.value === null);
