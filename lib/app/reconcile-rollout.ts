@@ -1,14 +1,14 @@
 import { analyse } from '../domain/analysis.js';
 import type { AnalysisOutcome } from '../domain/analysis.js';
 import type { Command } from '../domain/commands.js';
-import { decide } from '../domain/decide.js';
+import { clusterFailed, decide, type Decision } from '../domain/decide.js';
 import { isTerminal } from '../domain/phases.js';
 import type { RolloutSpec } from '../domain/spec.js';
 import type { RolloutState } from '../domain/state.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
 import type { Dependencies } from './dependencies.js';
-import { ConcurrentUpdateError } from './errors.js';
+import { ConcurrentUpdateError, DependencyError } from './errors.js';
 import { notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
 
@@ -40,10 +40,19 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     return { kind: 'woke-early', wakeAt: state.nextTickAt ?? message.wakeAt };
   }
   const cluster = deps.clusters.get(state.spec.cluster);
-  const observed = await cluster.observe(state.spec);
-  const analysis = shouldAnalyse(state) ? await analyseCanary(deps, state.spec, now) : undefined;
-  const decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}) }, now);
-  for (const command of decision.commands) await apply(cluster, state.spec, command);
+  let decision: Decision;
+  try {
+    const observed = await cluster.observe(state.spec);
+    const analysis = shouldAnalyse(state) ? await analyseCanary(deps, state.spec, now) : undefined;
+    decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}) }, now);
+    const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack');
+    if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; ') });
+  } catch (error) {
+    // Transient faults are retried by SQS redelivery (visibility timeout as backoff); a permanent
+    // refusal is a fact about the cluster that retrying cannot change.
+    if (!isPermanent(error) || state.phase === 'RollingBack') throw error;
+    decision = clusterFailed(state, error.message, now);
+  }
   deps.faults?.before?.('after-effects');
   const next: RolloutState = { ...decision.state, version: state.version + 1, tickSeq: state.tickSeq + 1 };
   let saved: RolloutState;
@@ -78,6 +87,22 @@ async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): 
     return { verdict: 'inconclusive', score: null, metrics: [], reason: `metrics source failed: ${why}` };
   }
 }
+
+/** Applies commands in order. While rolling back, a permanent refusal is recorded and skipped. */
+async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Command[], tolerateRefusals: boolean): Promise<string[]> {
+  const refused: string[] = [];
+  for (const command of commands) {
+    try {
+      await apply(cluster, spec, command);
+    } catch (error) {
+      if (!tolerateRefusals || !isPermanent(error)) throw error;
+      refused.push(`${command.type}: ${error.message}`);
+    }
+  }
+  return refused;
+}
+
+const isPermanent = (error: unknown): error is DependencyError => error instanceof DependencyError && !error.transient;
 
 async function apply(cluster: ClusterPort, spec: RolloutSpec, command: Command): Promise<void> {
   switch (command.type) {

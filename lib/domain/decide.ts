@@ -33,6 +33,17 @@ export function decide(state: RolloutState, observation: Observation, now: Date)
   return { state: { ...next, nextTickAt: finished ? undefined : next.nextTickAt, updatedAt: now.toISOString() }, commands, events };
 }
 
+/**
+ * The cluster refused for good (target or traffic object missing, CRD not installed, RBAC): the
+ * rollout cannot go on, so it rolls back naming the object and the fix. The rollback itself then
+ * tolerates the same refusal: a missing traffic object carries no canary traffic to take away.
+ */
+export function clusterFailed(state: RolloutState, message: string, now: Date): Decision {
+  const event: AuditEventDraft = { type: 'RollbackStarted', at: now.toISOString(), actor: ENGINE, message, data: { reason: 'ClusterError' } };
+  const next = rollingBack(state, 'ClusterError', message, now);
+  return { state: { ...next, updatedAt: now.toISOString() }, commands: [], events: [event] };
+}
+
 type Record_ = (type: string, message: string, data?: Record<string, unknown>) => void;
 
 function phaseCommands(next: RolloutState, observation: Observation): Command[] {

@@ -7,6 +7,7 @@ import { startSqsPoller, type SqsPoller } from '../../infra/local/aws/sqs-poller
 import { DynamoRolloutStore } from '../../lib/adapters/dynamodb/rollout-store.js';
 import { SqsTickQueue } from '../../lib/adapters/sqs/tick-queue.js';
 import type { Dependencies } from '../../lib/app/dependencies.js';
+import type { ClusterRegistry } from '../../lib/ports/cluster.js';
 import { getDependencies, overrideDependencies, resetDependencies } from '../../functions/wiring.js';
 import { handler as tickHandler } from '../../functions/queue/tick.js';
 import { handler as deadLetterHandler } from '../../functions/queue/dead-letter.js';
@@ -35,7 +36,7 @@ const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemaining
  * The engine as deployed, on the real emulators: the composition root reads the same env vars as on
  * Lambda, the real handlers run, and only the cluster, metrics and time are replaced by the test.
  */
-export async function startEngineHarness(options: { timeFactor?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {}): Promise<EngineHarness> {
+export async function startEngineHarness(options: { timeFactor?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number; clusters?: ClusterRegistry } = {}): Promise<EngineHarness> {
   const { dynamodbEndpoint, sqsEndpoint } = inject('aws');
   const suffix = `-${randomBytes(4).toString('hex')}`;
   const resources = await createResourcesFromServerlessYml({
@@ -54,7 +55,7 @@ export async function startEngineHarness(options: { timeFactor?: number; visibil
   const metrics = new FakeMetrics();
   const store = new DynamoRolloutStore(localDynamoDb(dynamodbEndpoint), resources.tableName);
   const queue = new WarpedQueue(new SqsTickQueue(localSqs(sqsEndpoint), { url: resources.tickQueueUrl }), factor);
-  overrideDependencies({ clusters: fakeRegistry(cluster), metrics, clock: new WarpedClock(factor), queue });
+  overrideDependencies({ clusters: options.clusters ?? fakeRegistry(cluster), metrics, clock: new WarpedClock(factor), queue });
   const deps = getDependencies();
   const pollers: SqsPoller[] = [];
   const quiet = (): void => undefined;

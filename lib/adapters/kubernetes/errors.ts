@@ -39,6 +39,16 @@ export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
 /** The object or its whole API is missing: nothing can route through it. */
 export const isAbsent = (err: unknown): boolean => err instanceof KubernetesApiError && (err.failure === 'NotFound' || err.failure === 'CrdMissing');
 
+/** client-node hands over a Status it has no model for (a 404, a 409) as its raw JSON text. */
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined; // "404 page not found" and other plain text
+  }
+}
+
 /** Turns any failure of `verb` on `ref` into a KubernetesApiError (already-translated errors pass through). */
 export function translate(cluster: string, verb: string, ref: ObjectRef, err: unknown): KubernetesApiError {
   if (err instanceof KubernetesApiError) return err;
@@ -49,7 +59,7 @@ export function translate(cluster: string, verb: string, ref: ObjectRef, err: un
     const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     return new KubernetesApiError(cluster, 'Unavailable', `apiserver unreachable while trying to ${verb} ${where}: ${cause}`, false, { cause: err });
   }
-  const body = statusSchema.safeParse(err instanceof ApiException ? err.body : undefined);
+  const body = statusSchema.safeParse(err instanceof ApiException ? parseBody(err.body) : undefined);
   const status = body.success ? body.data : {};
   const said = status.message ? ` (apiserver: ${status.message})` : '';
   switch (code) {

@@ -114,6 +114,7 @@ export function istioTraffic(kube: KubeClients): TrafficProvider {
   }
 
   async function setCanaryWeight(spec: RolloutSpec, weight: number): Promise<void> {
+    await readVs(spec); // a missing VirtualService fails before anything is written
     await ensureSubsets(spec);
     await retryOnConflict(cluster, vsRef(spec), async () => {
       const vs = await readVs(spec);

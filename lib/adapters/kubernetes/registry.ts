@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DependencyError, UnknownClusterError } from '../../app/errors.js';
 import type { RolloutSpec } from '../../domain/spec.js';
-import type { ClusterPort, ClusterRegistry } from '../../ports/cluster.js';
+import type { ClusterRegistry } from '../../ports/cluster.js';
 import { buildKubeConfig, createKubeClients, type ClusterAuth, type KubeClients } from './client.js';
 import { KubernetesCluster } from './cluster.js';
 import { mirrorStatus, type MirroredStatus } from './status-mirror.js';
@@ -89,4 +89,3 @@ export function createClusterRegistry(configs: ClusterConfig[], resolveSecret?: 
   return registry;
 }
 
-export type { ClusterPort };
