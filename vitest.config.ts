@@ -16,13 +16,13 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'],
-          globalSetup: ['test/support/aws-global-setup.ts'],
+          globalSetup: ['test/support/local-stack-global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },
       },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 900_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/local-stack-global-setup.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 900_000 } },
     ],
   },
 });

@@ -38,11 +38,13 @@ export function getDependencies(): Dependencies {
   if (dependencies) return dependencies;
   const cfg = engineConfig();
   const store = new DynamoRolloutStore(new DynamoDBClient({}), cfg.CODEDANCE_TABLE);
+  const clusters = buildClusters(cfg);
   dependencies = {
     store,
     audit: store,
     queue: new SqsTickQueue(new SQSClient({}), { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
-    clusters: buildClusters(cfg),
+    clusters,
+    ...(clusters instanceof LazyClusterRegistry ? { statusMirror: clusters } : {}),
     metrics: cfg.CODEDANCE_PROMETHEUS_URL
       ? new PrometheusMetricsSource({ baseUrl: cfg.CODEDANCE_PROMETHEUS_URL, ...(cfg.CODEDANCE_PROMETHEUS_LABELS ? { labels: cfg.CODEDANCE_PROMETHEUS_LABELS } : {}) })
       : new NoMetricsSource(),

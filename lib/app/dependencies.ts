@@ -3,6 +3,7 @@ import type { ClusterRegistry } from '../ports/cluster.js';
 import type { MetricsSource } from '../ports/metrics-source.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { AuditLog, RolloutStore } from '../ports/rollout-store.js';
+import type { StatusMirror } from '../ports/status-mirror.js';
 import type { TickQueue } from '../ports/tick-queue.js';
 
 /** Everything the use cases need, built once by functions/wiring.ts (or by a test). */
@@ -13,6 +14,8 @@ export interface Dependencies {
   clusters: ClusterRegistry;
   metrics: MetricsSource;
   notifier: Notifier;
+  /** Optional: mirrors progress into the CanaryDeployment object's status. */
+  statusMirror?: StatusMirror;
   clock: Clock;
   /** New rollout ids; injectable so tests can name rollouts. */
   newId: () => string;

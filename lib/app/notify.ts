@@ -12,3 +12,13 @@ export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, sta
     log.warn('notification failed', { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
   }
 }
+
+/** Mirrors the status into the cluster; like notifications, a failure is logged and dropped. */
+export async function mirrorBestEffort(deps: Pick<Dependencies, 'statusMirror'>, state: RolloutState): Promise<void> {
+  if (!deps.statusMirror) return;
+  try {
+    await deps.statusMirror.mirror(state);
+  } catch (error) {
+    log.warn('status mirror failed', { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -9,7 +9,7 @@ import type { ClusterPort } from '../ports/cluster.js';
 import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
 import type { Dependencies } from './dependencies.js';
 import { ConcurrentUpdateError, DependencyError } from './errors.js';
-import { notifyBestEffort } from './notify.js';
+import { mirrorBestEffort, notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
 
 export type TickOutcome =
@@ -65,7 +65,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   deps.faults?.before?.('after-save');
   await scheduleTick(deps, saved, now);
   deps.faults?.before?.('after-enqueue');
-  await notifyBestEffort(deps, saved, decision.events);
+  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved)]);
   return { kind: 'decided', phase: saved.phase, commands: decision.commands };
 }
 

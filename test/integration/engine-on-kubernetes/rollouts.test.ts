@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoApp } from '../../../infra/local/demo/seed.js';
 import type { DemoProvider } from '../../../infra/local/demo/weights.js';
@@ -6,6 +6,7 @@ import { startClusters, type LocalClusters } from '../../../infra/local/kubernet
 import { createClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
 import { startRollout } from '../../../lib/app/start-rollout.js';
 import type { RolloutState } from '../../../lib/domain/state.js';
+import { mirroredStatus } from '../../../lib/ports/status-mirror.js';
 import { startEngineHarness, waitUntil, type EngineHarness } from '../../support/engine-harness.js';
 import { documentWith, exampleDocument } from '../../support/fixtures.js';
 import { recordCanaryWeights } from '../../support/traffic-recorder.js';
@@ -21,6 +22,7 @@ let readonlyToken = '';
 
 const cluster = (name: string) => local.clusters.find((c) => c.name === name)!;
 const apps = (name: string) => { const kc = new KubeConfig(); kc.loadFromFile(cluster(name).kubeconfigPath); return kc.makeApiClient(AppsV1Api); };
+const custom = (name: string) => { const kc = new KubeConfig(); kc.loadFromFile(cluster(name).kubeconfigPath); return kc.makeApiClient(CustomObjectsApi); };
 const core = (name: string) => { const kc = new KubeConfig(); kc.loadFromFile(cluster(name).kubeconfigPath); return kc.makeApiClient(CoreV1Api); };
 
 const finished = (id: string) => async (): Promise<RolloutState | undefined> => {
@@ -51,6 +53,7 @@ describe('the engine on a real Kubernetes control plane', () => {
     ]);
     // 1 real second = 2 simulated minutes: myapp's 5m and 10m pauses take seconds.
     engine = await startEngineHarness({ timeFactor: 120, clusters });
+    engine.deps.statusMirror = { mirror: (state) => clusters.mirrorStatus(state.spec, mirroredStatus(state)) };
     await engine.startPollers();
   }, 600_000);
 
@@ -64,6 +67,8 @@ describe('the engine on a real Kubernetes control plane', () => {
     const recorder = recordCanaryWeights(cluster('east').kubeconfigPath, 'production', app, provider);
     const base = exampleDocument('myapp');
     const doc = provider === 'istio' ? documentWith({ cluster: 'east' }) : documentWith({ cluster: 'east', targetDeployment: app, canaryVersion: `${app}:v2.0.0`, trafficRouting: { provider } }, { name: app });
+    // kubectl apply of the same document: the engine mirrors its progress into the object's status.
+    await custom('east').createNamespacedCustomObject({ group: 'deploy.codedance.io', version: 'v1alpha1', namespace: 'production', plural: 'canarydeployments', body: { ...(doc as object), metadata: { name: provider === 'istio' ? 'myapp' : app, namespace: 'production' } } });
     void base;
     const started = await startRollout(engine.deps, { document: doc, actor: api });
     const sawReadyCanary = waitUntil('canary pods Ready', async () => {
@@ -79,6 +84,8 @@ describe('the engine on a real Kubernetes control plane', () => {
     const target = await apps('east').readNamespacedDeployment({ name: app, namespace: 'production' });
     expect(target.spec?.template.spec?.containers[0]?.image).toBe(`${app}:v2.0.0`);
     await expect(apps('east').readNamespacedDeployment({ name: `${app}-canary`, namespace: 'production' })).rejects.toMatchObject({ code: 404 });
+    const mirrored = await custom('east').getNamespacedCustomObject({ group: 'deploy.codedance.io', version: 'v1alpha1', namespace: 'production', plural: 'canarydeployments', name: app });
+    expect(mirrored).toMatchObject({ status: { phase: 'Completed', weight: 0, step: '3/3', rolloutId: started.id, health: 100 } });
   });
 
   it('rolls back a crash-looping canary: 100% stable, canary deleted, reason naming the pod', async () => {
