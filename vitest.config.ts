@@ -22,7 +22,7 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/local-stack-global-setup.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 900_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/support/prepare-global-setup.ts'], fileParallelism: false, testTimeout: 300_000, hookTimeout: 900_000 } },
     ],
   },
 });

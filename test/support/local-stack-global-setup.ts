@@ -1,8 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '../../infra/local/aws/dynamodb.js';
 import { startSqsLocal } from '../../infra/local/aws/sqs.js';
-import { ensureKubernetesBinaries } from '../../infra/local/kubernetes/build.js';
-import { ensureDebianPackage, ensureJava } from '../../infra/local/system-packages.js';
+import { prepareLocalStack } from './prepare-global-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,9 +17,7 @@ declare module 'vitest' {
  * own table and queues under a unique suffix.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  await ensureJava();
-  await ensureDebianPackage('prometheus', 'prometheus');
-  await ensureKubernetesBinaries();
+  await prepareLocalStack();
   const dynamo = await startDynamoDbLocal();
   const sqs = await startSqsLocal();
   project.provide('aws', { dynamodbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
