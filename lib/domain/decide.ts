@@ -141,7 +141,7 @@ function progressing(state: RolloutState, analysis: AnalysisOutcome | undefined,
 /** Folds one analysis into the state: fail → rollback (past failureLimit), grey or too inconclusive → pause. */
 function recordAnalysis(state: RolloutState, analysis: AnalysisOutcome, now: Date, record: Record_): RolloutState {
   const { spec } = state;
-  const last = { at: now.toISOString(), verdict: analysis.verdict, score: analysis.score, reason: analysis.reason };
+  const last = { at: now.toISOString(), verdict: analysis.verdict, score: analysis.score, reason: analysis.reason, metrics: analysis.metrics };
   const failures = state.analysis.failures + (analysis.verdict === 'fail' ? 1 : 0);
   const inconclusive = analysis.verdict === 'inconclusive' ? state.analysis.consecutiveInconclusive + 1 : 0;
   const base: RolloutState = { ...state, analysis: { failures, consecutiveInconclusive: inconclusive, last } };

@@ -27,6 +27,10 @@ const analysisSummary = z.object({
   verdict: z.enum(['pass', 'grey', 'fail', 'inconclusive']),
   score: z.number().nullable(),
   reason: z.string(),
+  /** The inputs of the verdict: each metric's value (null = no data), threshold and score. */
+  metrics: z.array(z.object({ metric: z.string(), value: z.number().nullable(), threshold: z.string(), breached: z.boolean(), score: z.number().nullable() })).optional(),
+  /** The comparison with stable, when enabled: its verdict and p-values. */
+  comparison: z.record(z.string(), z.unknown()).optional(),
 });
 
 /**
