@@ -1,4 +1,5 @@
-import { analyse } from '../domain/analysis.js';
+import { analyse, withComparison } from '../domain/analysis.js';
+import { compareWithStable } from '../domain/compare.js';
 import type { AnalysisOutcome } from '../domain/analysis.js';
 import type { Command } from '../domain/commands.js';
 import { clusterFailed, decide, type Decision } from '../domain/decide.js';
@@ -76,11 +77,16 @@ function shouldAnalyse(state: RolloutState): boolean {
 
 async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): Promise<AnalysisOutcome> {
   try {
-    const measurements = await deps.metrics.measure(spec, now);
-    return analyse(measurements, {
+    const [measurements, comparisonInput] = await Promise.all([
+      deps.metrics.measure(spec, now),
+      spec.analysis.comparison && deps.metrics.comparisonInput ? deps.metrics.comparisonInput(spec, now) : undefined,
+    ]);
+    const outcome = analyse(measurements, {
       thresholds: spec.thresholds, weights: spec.scoreWeights, minRequests: spec.analysis.minRequests,
       hardFailOnBreach: spec.autoRollback.enabled && spec.autoRollback.onMetricsFail,
     });
+    const policy = spec.analysis.comparison;
+    return comparisonInput && policy ? withComparison(outcome, compareWithStable(comparisonInput, policy)) : outcome;
   } catch (error) {
     // The metrics source failing is not evidence about the canary: inconclusive, never pass or fail.
     const why = error instanceof Error ? error.message : String(error);

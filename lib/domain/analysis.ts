@@ -1,3 +1,4 @@
+import type { Comparison } from './compare.js';
 import type { Measured, Measurements } from './measurement.js';
 import type { ScoreWeights, Thresholds } from './spec.js';
 
@@ -30,6 +31,18 @@ export interface AnalysisOutcome {
   metrics: MetricResult[];
   /** Human reason naming the failing or missing metrics. */
   reason: string;
+  /** The comparison with stable, when that judge is enabled. */
+  comparison?: Comparison;
+}
+
+/**
+ * Adds the comparison judge's verdict: a significant and relevant regression against stable fails
+ * the analysis even when every threshold holds. Its inconclusiveness (e.g. little stable traffic)
+ * does not block; the canary's own metrics already decide whether there is evidence to go on.
+ */
+export function withComparison(outcome: AnalysisOutcome, comparison: Comparison): AnalysisOutcome {
+  if (comparison.verdict !== 'worse' || outcome.verdict === 'fail') return { ...outcome, comparison };
+  return { ...outcome, comparison, verdict: 'fail', reason: `worse than stable: ${comparison.reason}` };
 }
 
 export interface AnalysisPolicy {

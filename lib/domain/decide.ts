@@ -141,11 +141,14 @@ function progressing(state: RolloutState, analysis: AnalysisOutcome | undefined,
 /** Folds one analysis into the state: fail → rollback (past failureLimit), grey or too inconclusive → pause. */
 function recordAnalysis(state: RolloutState, analysis: AnalysisOutcome, now: Date, record: Record_): RolloutState {
   const { spec } = state;
-  const last = { at: now.toISOString(), verdict: analysis.verdict, score: analysis.score, reason: analysis.reason, metrics: analysis.metrics };
+  const comparison = analysis.comparison
+    ? { verdict: analysis.comparison.verdict, errorRatePValue: analysis.comparison.errorRate.pValue, latencyPValue: analysis.comparison.latency.pValue, reason: analysis.comparison.reason }
+    : undefined;
+  const last = { at: now.toISOString(), verdict: analysis.verdict, score: analysis.score, reason: analysis.reason, metrics: analysis.metrics, ...(comparison ? { comparison } : {}) };
   const failures = state.analysis.failures + (analysis.verdict === 'fail' ? 1 : 0);
   const inconclusive = analysis.verdict === 'inconclusive' ? state.analysis.consecutiveInconclusive + 1 : 0;
   const base: RolloutState = { ...state, analysis: { failures, consecutiveInconclusive: inconclusive, last } };
-  record('Analysis', `${analysis.verdict}: ${analysis.reason}`, { verdict: analysis.verdict, score: analysis.score, metrics: analysis.metrics, weight: state.canaryWeight });
+  record('Analysis', `${analysis.verdict}: ${analysis.reason}`, { verdict: analysis.verdict, score: analysis.score, metrics: analysis.metrics, weight: state.canaryWeight, ...(analysis.comparison ? { comparison: analysis.comparison } : {}) });
   const interval = addMs(now, spec.analysis.intervalMs);
   if (analysis.verdict === 'fail' && failures > spec.analysis.failureLimit) {
     if (spec.autoRollback.enabled && spec.autoRollback.onMetricsFail) {

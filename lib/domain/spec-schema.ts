@@ -88,6 +88,12 @@ const analysis = z.strictObject({
   minRequests: z.number().int().min(0).optional(),
   failureLimit: z.number().int().min(0).optional(),
   inconclusiveLimit: z.number().int().min(1).optional(),
+  /** Opt-in judge: canary against stable over the same window (two-proportion test, Mann-Whitney U). */
+  compareWithStable: z.strictObject({
+    enabled: z.boolean().optional(),
+    confidence: z.number().gt(0.5, 'must be between 0.5 and 1').lt(1, 'must be between 0.5 and 1').optional(),
+    minEffect: z.strictObject({ errorRate: z.number().min(0).optional(), latency: latencyLimit.optional() }).optional(),
+  }).optional(),
 });
 
 const trafficRouting = z.strictObject({

@@ -41,6 +41,8 @@ export interface AnalysisSettings {
   failureLimit: number;
   /** Consecutive inconclusive analyses that pause the rollout. */
   inconclusiveLimit: number;
+  /** When set, each analysis also compares canary with stable; a significant, relevant regression fails it. */
+  comparison?: { confidence: number; minEffect: { errorRatePoints: number; latencyMs: number } };
 }
 
 /** The normalised spec the engine works from: every default applied, every duration in ms. */
@@ -118,6 +120,7 @@ export function normaliseSpec(doc: CanaryDeploymentDocument): RolloutSpec {
       minRequests: spec.analysis?.minRequests ?? 20,
       failureLimit: spec.analysis?.failureLimit ?? 0,
       inconclusiveLimit: spec.analysis?.inconclusiveLimit ?? 3,
+      ...comparisonOf(spec.analysis?.compareWithStable),
     },
     progressDeadlineMs: ms(spec.progressDeadline, 10 * 60_000),
     trafficRouting: {
@@ -128,6 +131,18 @@ export function normaliseSpec(doc: CanaryDeploymentDocument): RolloutSpec {
       stableService: routing?.stableService ?? target,
       canaryService: routing?.canaryService ?? `${target}-canary`,
       ...(routing?.match ? { match: routing.match } : {}),
+    },
+  };
+}
+
+type CompareInput = NonNullable<NonNullable<CanaryDeploymentDocument['spec']['analysis']>['compareWithStable']>;
+
+function comparisonOf(input: CompareInput | undefined): Pick<AnalysisSettings, 'comparison'> {
+  if (!input || input.enabled === false) return {};
+  return {
+    comparison: {
+      confidence: input.confidence ?? 0.95,
+      minEffect: { errorRatePoints: input.minEffect?.errorRate ?? 0.5, latencyMs: latency(input.minEffect?.latency) ?? 25 },
     },
   };
 }

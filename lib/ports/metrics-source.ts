@@ -1,4 +1,5 @@
 import type { Measurements } from '../domain/measurement.js';
+import type { ComparisonInput } from '../domain/compare.js';
 import type { RolloutSpec } from '../domain/spec.js';
 
 /**
@@ -7,4 +8,6 @@ import type { RolloutSpec } from '../domain/spec.js';
  */
 export interface MetricsSource {
   measure(spec: RolloutSpec, now: Date): Promise<Measurements>;
+  /** Canary and stable over the same window, for the opt-in comparison judge; absent when unsupported. */
+  comparisonInput?(spec: RolloutSpec, now: Date): Promise<ComparisonInput>;
 }

@@ -38,6 +38,21 @@ describe('tick loop on DynamoDB Local and local-aws-sqs', () => {
     expect(events.map((e) => e.position)).toEqual(events.map((_, i) => i + 1));
   });
 
+  it('rolls back a canary that is worse than stable, with the p-values in the audit', async () => {
+    const doc = documentWith({ targetDeployment: 'judged', metrics: { errorRate: { threshold: 5 } }, analysis: { compareWithStable: { confidence: 0.95 } } }, { name: 'judged' });
+    engine.metrics.setComparison('judged', {
+      canary: { requests: 2000, errors: 60, latencySeries: [40, 41, 42, 40, 43, 41] },
+      stable: { requests: 2000, errors: 2, latencySeries: [40, 42, 41, 43, 40, 42] },
+    });
+    const started = await startRollout(engine.deps, { document: doc, actor: api });
+    const done = await waitUntil('judged to be rolled back', finished(started.id), 60_000);
+    expect(done.failure?.reason).toBe('MetricsFailed');
+    expect(done.failure?.message).toMatch(/worse than stable: canary error rate 3% vs stable 0.1%/);
+    const analysis = (await engine.deps.audit.events(started.id)).find((e) => e.type === 'Analysis' && e.data?.verdict === 'fail');
+    expect(analysis?.data?.comparison).toMatchObject({ verdict: 'worse', errorRate: { significant: true } });
+    expect((analysis?.data?.comparison as { errorRate: { pValue: number } }).errorRate.pValue).toBeLessThan(0.001);
+  });
+
   it('holds the target: a second rollout of it is refused naming the active one', async () => {
     const doc = documentWith({ targetDeployment: 'held' }, { name: 'held' });
     const first = await startRollout(engine.deps, { document: doc, actor: api });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, type AnalysisPolicy } from '../../lib/domain/analysis.js';
+import { analyse, withComparison, type AnalysisPolicy } from '../../lib/domain/analysis.js';
 import { noData, value, type Measurements } from '../../lib/domain/measurement.js';
 
 const policy: AnalysisPolicy = {
@@ -50,5 +50,25 @@ describe('analysis and health score', () => {
     const result = analyse(m, { ...policy, ...custom });
     expect(result.verdict).toBe('fail');
     expect(result.reason).toMatch(/queue_depth 12/);
+  });
+});
+
+describe('comparison with stable in the analysis', () => {
+  const comparison = (verdict: 'worse' | 'not-worse' | 'inconclusive') => ({
+    verdict, reason: 'canary error rate 3% vs stable 0.1% (p<0.0001)',
+    errorRate: { pValue: 0.00001, canaryRate: 3, stableRate: 0.1, difference: 2.9, significant: true, relevant: true, insufficient: false },
+    latency: { pValue: 0.5, canaryMedian: 40, stableMedian: 40, differenceMs: 0, significant: false, relevant: false, insufficient: false },
+  });
+
+  it.each([
+    ['worse fails a passing analysis', 'worse', 'pass', 'fail'],
+    ['not-worse keeps a pass', 'not-worse', 'pass', 'pass'],
+    ['inconclusive does not block a pass', 'inconclusive', 'pass', 'pass'],
+    ['worse leaves a fail a fail', 'worse', 'fail', 'fail'],
+  ] as const)('%s', (_name, verdict, before, after) => {
+    const outcome = { verdict: before, score: 100, metrics: [], reason: 'x' } as const;
+    const result = withComparison(outcome, comparison(verdict));
+    expect(result.verdict).toBe(after);
+    expect(result.comparison?.verdict).toBe(verdict);
   });
 });

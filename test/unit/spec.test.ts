@@ -86,3 +86,15 @@ describe('CanaryDeployment spec', () => {
     expect(found.map((p) => p.path).sort()).toEqual(['spec.canaryVersion', 'spec.colour', 'spec.strategy.type', 'spec.targetDeployment']);
   });
 });
+
+describe('comparison judge settings', () => {
+  it('is off unless asked for, with defaults once enabled', () => {
+    expect(parseCanaryDeployment(exampleDocument('myapp')).spec.analysis.comparison).toBeUndefined();
+    const { spec } = parseCanaryDeployment(documentWith({ analysis: { compareWithStable: { minEffect: { latency: '50ms' } } } }));
+    expect(spec.analysis.comparison).toEqual({ confidence: 0.95, minEffect: { errorRatePoints: 0.5, latencyMs: 50 } });
+  });
+
+  it('rejects a confidence outside (0.5, 1)', () => {
+    expect(() => parseCanaryDeployment(documentWith({ analysis: { compareWithStable: { confidence: 95 } } }))).toThrow(ValidationError);
+  });
+});

@@ -3,6 +3,7 @@
  * percentiles) and the spec's custom PromQL for one version of the target, over the analysis window.
  */
 import type { Measured, Measurements } from '../../domain/measurement.js';
+import type { ComparisonInput, VersionWindow } from '../../domain/compare.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { MetricsSource } from '../../ports/metrics-source.js';
 import { PrometheusClient, type PrometheusClientOptions, type Series } from './client.js';
@@ -38,6 +39,19 @@ export class PrometheusMetricsSource implements MetricsSource {
   /** The canary's measurements for the window ending at `now`. */
   measure(spec: RolloutSpec, now: Date): Promise<Measurements> {
     return this.measureVersion(spec, 'canary', now);
+  }
+
+  /** Canary and stable over the same window: request and error counts, and p99 latency series. */
+  async comparisonInput(spec: RolloutSpec, now: Date): Promise<ComparisonInput> {
+    const [canary, stable, canarySeries, stableSeries] = await Promise.all([
+      this.measure(spec, now), this.measureStable(spec, now), this.latencySeries(spec, 'canary', now), this.latencySeries(spec, 'stable', now),
+    ]);
+    const window = (m: Measurements, series: Series): VersionWindow => {
+      const requests = m.requests.kind === 'value' ? m.requests.value : 0;
+      const errorShare = m.errorRate.kind === 'value' ? m.errorRate.value / 100 : 0;
+      return { requests, errors: requests * errorShare, latencySeries: series.kind === 'series' ? series.points.map((p) => p.value) : [] };
+    };
+    return { canary: window(canary, canarySeries), stable: window(stable, stableSeries) };
   }
 
   /** The same measurements for the stable pods, to compare the canary against. */
