@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse, withComparison, type AnalysisPolicy } from '../../lib/domain/analysis.js';
+import { analyse, withComparison, type AnalysisOutcome, type AnalysisPolicy } from '../../lib/domain/analysis.js';
 import { noData, value, type Measurements } from '../../lib/domain/measurement.js';
 
 const policy: AnalysisPolicy = {
@@ -66,7 +66,7 @@ describe('comparison with stable in the analysis', () => {
     ['inconclusive does not block a pass', 'inconclusive', 'pass', 'pass'],
     ['worse leaves a fail a fail', 'worse', 'fail', 'fail'],
   ] as const)('%s', (_name, verdict, before, after) => {
-    const outcome = { verdict: before, score: 100, metrics: [], reason: 'x' } as const;
+    const outcome: AnalysisOutcome = { verdict: before, score: 100, metrics: [], reason: 'x' };
     const result = withComparison(outcome, comparison(verdict));
     expect(result.verdict).toBe(after);
     expect(result.comparison?.verdict).toBe(verdict);
