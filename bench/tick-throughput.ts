@@ -29,7 +29,7 @@ export interface TickBenchResult {
   completed: number;
 }
 
-export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, rollouts = 200, consumers = 16): Promise<TickBenchResult> {
+export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, rollouts = 200, consumers = 8): Promise<TickBenchResult> {
   const suffix = `-${randomBytes(4).toString('hex')}`;
   const res = await createResourcesFromServerlessYml({ stage: 'bench', dynamodbEndpoint: endpoints.dynamodb, sqsEndpoint: endpoints.sqs, suffix, visibilityTimeoutSeconds: 30 });
   const dynamo = localDynamoDb(endpoints.dynamodb);
