@@ -24,6 +24,20 @@ const envSchema = z.object({
   CODEDANCE_CLUSTERS: jsonText.optional(),
   CODEDANCE_CLUSTERS_FILE: z.string().min(1).optional(),
   CODEDANCE_CLUSTERS_PARAMETER: z.string().min(1).optional(),
+  /** Slack app: request signing secret and bot token, as values (local) or SSM parameter names (AWS). */
+  CODEDANCE_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  CODEDANCE_SLACK_SIGNING_SECRET_PARAMETER: z.string().min(1).optional(),
+  CODEDANCE_SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  CODEDANCE_SLACK_BOT_TOKEN_PARAMETER: z.string().min(1).optional(),
+  /** Slack Web API base URL; a local Slack stand-in in tests. */
+  CODEDANCE_SLACK_API_URL: z.url().default('https://slack.com/api'),
+  /** Global notification destinations, JSON list shaped like spec.notifications. */
+  CODEDANCE_NOTIFICATIONS: jsonText.optional(),
+  /** Hosts outbound notifications and hooks may reach, comma-separated (exact host or *.suffix). */
+  CODEDANCE_OUTBOUND_ALLOWLIST: z.string().optional(),
+  /** Queue of pending notification deliveries (retried with backoff, never in a tick's path). */
+  CODEDANCE_NOTIFICATION_QUEUE_NAME: z.string().min(1).optional(),
+  CODEDANCE_NOTIFICATION_QUEUE_URL: z.url().optional(),
   CODEDANCE_PROMETHEUS_URL: z.url().optional(),
   /** Label names and values when a cluster labels differently, e.g. {"app":"app_kubernetes_io_name"}. */
   CODEDANCE_PROMETHEUS_LABELS: jsonText.pipe(z.strictObject({

@@ -112,6 +112,24 @@ const approvals = z.strictObject({
   beforePromotion: z.boolean().optional(),
   timeout: duration.optional(),
   onTimeout: z.enum(['reject', 'wait']).optional(),
+  /** Where approval requests with Approve/Reject buttons are posted, and who may press them. */
+  slack: z.strictObject({
+    channel: z.string().min(1, 'must name a Slack channel, e.g. #deploys or C0123456'),
+    allowedUsers: z.array(z.string().min(1)).optional(),
+    allowedGroups: z.array(z.string().min(1)).optional(),
+  }).optional(),
+});
+
+export const NOTIFICATION_EVENTS = ['started', 'stepAdvanced', 'paused', 'awaitingApproval', 'rolledBack', 'completed', 'failed'] as const;
+
+/** A notification destination; the same shape is used for global routing in the configuration. */
+export const notificationDestination = z.strictObject({
+  type: z.enum(['slack', 'webhook', 'dingtalk', 'wecom'], 'must be one of slack, webhook, dingtalk, wecom'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Name of the secret (SSM parameter, or env var locally) holding the webhook's HMAC signing key. */
+  secret: z.string().min(1).optional(),
+  /** Which events to send; all of them when omitted. */
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).optional(),
 });
 
 export const canaryDeploymentSchema = z.strictObject({
@@ -134,6 +152,7 @@ export const canaryDeploymentSchema = z.strictObject({
     analysis: analysis.optional(),
     trafficRouting: trafficRouting.optional(),
     approvals: approvals.optional(),
+    notifications: z.array(notificationDestination).max(10, 'at most 10 destinations').optional(),
     progressDeadline: duration.optional(),
   }),
 });

@@ -1,4 +1,7 @@
-import { canaryDeploymentSchema, type CanaryDeploymentDocument } from './spec-schema.js';
+import { canaryDeploymentSchema, type CanaryDeploymentDocument, type notificationDestination } from './spec-schema.js';
+import type { z } from 'zod';
+
+export type NotificationDestination = z.infer<typeof notificationDestination>;
 import { parseDuration } from './duration.js';
 import { buildSteps, type Step, type StrategyType } from './strategy.js';
 import { ValidationError, issuesToDetails } from './validation.js';
@@ -58,6 +61,10 @@ export interface RolloutSpec {
   approvalBeforePromotion: boolean;
   approvalTimeoutMs?: number;
   onApprovalTimeout: 'reject' | 'wait';
+  /** Slack channel for approval requests and who may answer them. */
+  approvalSlack?: { channel: string; allowedUsers: string[]; allowedGroups: string[] };
+  /** Per-rollout notification destinations (global ones come from configuration). */
+  notifications: NotificationDestination[];
   thresholds: Thresholds;
   scoreWeights: ScoreWeights;
   autoRollback: { enabled: boolean; onMetricsFail: boolean; onPodCrash: boolean };
@@ -98,6 +105,8 @@ export function normaliseSpec(doc: CanaryDeploymentDocument): RolloutSpec {
     approvalBeforePromotion: spec.approvals?.beforePromotion ?? false,
     ...(spec.approvals?.timeout ? { approvalTimeoutMs: ms(spec.approvals.timeout, 0) } : {}),
     onApprovalTimeout: spec.approvals?.onTimeout ?? 'wait',
+    ...(spec.approvals?.slack ? { approvalSlack: { channel: spec.approvals.slack.channel, allowedUsers: spec.approvals.slack.allowedUsers ?? [], allowedGroups: spec.approvals.slack.allowedGroups ?? [] } } : {}),
+    notifications: spec.notifications ?? [],
     thresholds: {
       // The product's defaults apply when the user says nothing about metrics at all; once a
       // metrics block is given, only what it names is judged.
