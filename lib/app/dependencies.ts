@@ -3,6 +3,7 @@ import type { ClusterRegistry } from '../ports/cluster.js';
 import type { MetricsSource } from '../ports/metrics-source.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { AuditLog, RolloutStore } from '../ports/rollout-store.js';
+import type { GateHookCaller } from '../ports/gate-hooks.js';
 import type { StatusMirror } from '../ports/status-mirror.js';
 import type { TickQueue } from '../ports/tick-queue.js';
 
@@ -14,6 +15,8 @@ export interface Dependencies {
   clusters: ClusterRegistry;
   metrics: MetricsSource;
   notifier: Notifier;
+  /** Calls the spec's outbound gate hooks; without it, hooks count as not answering. */
+  gateHooks?: GateHookCaller;
   /** Optional: mirrors progress into the CanaryDeployment object's status. */
   statusMirror?: StatusMirror;
   clock: Clock;

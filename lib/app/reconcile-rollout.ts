@@ -3,12 +3,14 @@ import { compareWithStable } from '../domain/compare.js';
 import type { AnalysisOutcome } from '../domain/analysis.js';
 import type { Command } from '../domain/commands.js';
 import { clusterFailed, decide, type Decision } from '../domain/decide.js';
+import { hooksDue } from '../domain/gate-hooks.js';
 import { isTerminal } from '../domain/phases.js';
 import type { RolloutSpec } from '../domain/spec.js';
 import type { RolloutState } from '../domain/state.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
 import type { Dependencies } from './dependencies.js';
+import { announceEnd, callGateHooks } from './call-gate-hooks.js';
 import { ConcurrentUpdateError, DependencyError } from './errors.js';
 import { mirrorBestEffort, notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
@@ -43,9 +45,13 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   const cluster = deps.clusters.get(state.spec.cluster);
   let decision: Decision;
   try {
-    const observed = await cluster.observe(state.spec);
-    const analysis = shouldAnalyse(state) ? await analyseCanary(deps, state.spec, now) : undefined;
-    decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}) }, now);
+    const due = hooksDue(state);
+    const [observed, analysis, hooks] = await Promise.all([
+      cluster.observe(state.spec),
+      shouldAnalyse(state) ? analyseCanary(deps, state.spec, now) : undefined,
+      due ? callGateHooks(deps, state, due) : undefined,
+    ]);
+    decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}), ...(hooks ? { hooks } : {}) }, now);
     const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack');
     if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; ') });
   } catch (error) {
@@ -66,7 +72,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   deps.faults?.before?.('after-save');
   await scheduleTick(deps, saved, now);
   deps.faults?.before?.('after-enqueue');
-  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved)]);
+  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved)]);
   return { kind: 'decided', phase: saved.phase, commands: decision.commands };
 }
 

@@ -1,5 +1,5 @@
 import type { AnalysisOutcome } from './analysis.js';
-import type { Actor } from './state.js';
+import type { Actor, RolloutState } from './state.js';
 
 /**
  * Effects decide() asks for. Each is absolute and idempotent ("set weight to 25", never "add 20"),
@@ -18,6 +18,12 @@ export interface CrashSignal {
   restarts: number;
 }
 
+/** Answers of the gate hooks called on this tick (all hooks of one type). */
+export interface HookResults {
+  type: 'pre-rollout' | 'confirm-step' | 'confirm-promotion' | 'rollback';
+  results: Array<{ name: string; ok: boolean; detail: string }>;
+}
+
 /** What one tick saw of the world. `analysis` is absent when no analysis ran on this tick. */
 export interface Observation {
   canary: { exists: boolean; available: boolean; crash?: CrashSignal };
@@ -25,6 +31,7 @@ export interface Observation {
   /** Canary weight read back from the traffic object; undefined when it could not be read. */
   weight: number | undefined;
   analysis?: AnalysisOutcome;
+  hooks?: HookResults;
 }
 
 /** An audit entry decide() wants recorded; the store adds its position and hash. */
@@ -34,4 +41,11 @@ export interface AuditEventDraft {
   actor: Actor;
   message: string;
   data?: Record<string, unknown>;
+}
+
+/** What decide() returns: the next state, the effects to apply, the audit entries to record. */
+export interface Decision {
+  state: RolloutState;
+  commands: Command[];
+  events: AuditEventDraft[];
 }

@@ -1,17 +1,15 @@
 import type { AnalysisOutcome } from './analysis.js';
-import type { AuditEventDraft, Command, Observation } from './commands.js';
+import type { AuditEventDraft, Command, Decision, Observation } from './commands.js';
+import { gateHasHooks, judgeGateHooks, judgePreRollout, judgeRollbackHooks, preRolloutPending } from './gate-hooks.js';
 import { isTerminal } from './phases.js';
-import type { RolloutState } from './state.js';
+import type { Actor, RolloutState } from './state.js';
 import { ENGINE, addMs, enterStep, hasDecision, moveTo, pausedFor, rollingBack, stepLabel } from './transition.js';
 
 /** How often to look again while waiting on the cluster (canary start-up, promotion). */
 export const CLUSTER_POLL_MS = 2_000;
 
-export interface Decision {
-  state: RolloutState;
-  commands: Command[];
-  events: AuditEventDraft[];
-}
+export type { Decision } from './commands.js';
+export { clusterFailed } from './transition.js';
 
 /**
  * The whole decision core: given the rollout, what one tick observed and the time, return the next
@@ -20,8 +18,8 @@ export interface Decision {
 export function decide(state: RolloutState, observation: Observation, now: Date): Decision {
   if (isTerminal(state.phase)) return { state, commands: [], events: [] };
   const events: AuditEventDraft[] = [];
-  const record = (type: string, message: string, data?: Record<string, unknown>): void => {
-    events.push({ type, at: now.toISOString(), actor: ENGINE, message, ...(data ? { data } : {}) });
+  const record = (type: string, message: string, data?: Record<string, unknown>, actor: Actor = ENGINE): void => {
+    events.push({ type, at: now.toISOString(), actor, message, ...(data ? { data } : {}) });
   };
   const next = nextState(state, observation, now, record);
   const commands: Command[] = [];
@@ -33,23 +31,12 @@ export function decide(state: RolloutState, observation: Observation, now: Date)
   return { state: { ...next, nextTickAt: finished ? undefined : next.nextTickAt, updatedAt: now.toISOString() }, commands, events };
 }
 
-/**
- * The cluster refused for good (target or traffic object missing, CRD not installed, RBAC): the
- * rollout cannot go on, so it rolls back naming the object and the fix. The rollback itself then
- * tolerates the same refusal: a missing traffic object carries no canary traffic to take away.
- */
-export function clusterFailed(state: RolloutState, message: string, now: Date): Decision {
-  const event: AuditEventDraft = { type: 'RollbackStarted', at: now.toISOString(), actor: ENGINE, message, data: { reason: 'ClusterError' } };
-  const next = rollingBack(state, 'ClusterError', message, now);
-  return { state: { ...next, updatedAt: now.toISOString() }, commands: [], events: [event] };
-}
-
-type Record_ = (type: string, message: string, data?: Record<string, unknown>) => void;
+type Record_ = (type: string, message: string, data?: Record<string, unknown>, actor?: Actor) => void;
 
 function phaseCommands(next: RolloutState, observation: Observation): Command[] {
   switch (next.phase) {
     case 'Initializing':
-      return [{ type: 'EnsureCanary', image: next.spec.canaryImage }];
+      return preRolloutPending(next) ? [] : [{ type: 'EnsureCanary', image: next.spec.canaryImage }];
     case 'Promoting':
       return [{ type: 'PromoteStable', image: next.spec.canaryImage }];
     case 'Completed':
@@ -70,12 +57,19 @@ function nextState(state: RolloutState, observation: Observation, now: Date, rec
     record('RollbackStarted', why, { reason: 'PodCrash', crash });
     return rollingBack(state, 'PodCrash', why, now);
   }
+  const rollbackAsked = judgeRollbackHooks(state, observation.hooks, now, record);
+  if (rollbackAsked) return rollbackAsked;
   switch (state.phase) {
-    case 'Initializing':
-      return initializing(state, observation, now, record);
+    case 'Initializing': {
+      const pre = judgePreRollout(state, observation.hooks, now, record);
+      return pre.proceed ? initializing(pre.state, observation, now, record) : pre.state;
+    }
     case 'Progressing':
-    case 'Paused':
-      return progressing(state, observation.analysis, now, record);
+    case 'Paused': {
+      // An opened gate or a rejecting hook decides; a still-closed gate keeps analysing while it waits.
+      const gated = judgeGateHooks(state, observation.hooks, now, record);
+      return gated && gated.phase !== 'Paused' ? gated : progressing(gated ?? state, observation.analysis, now, record);
+    }
     case 'Promoting':
       return promoting(state, observation, now, record);
     case 'RollingBack': {
@@ -106,7 +100,7 @@ function initializing(state: RolloutState, observation: Observation, now: Date, 
 function advance(state: RolloutState, index: number, now: Date, record: Record_): RolloutState {
   const { spec } = state;
   const gate: number | 'promotion' = index >= spec.steps.length ? 'promotion' : index;
-  const needsApproval = gate === 'promotion' ? spec.approvalBeforePromotion : spec.steps[gate]?.approval === true;
+  const needsApproval = (gate === 'promotion' ? spec.approvalBeforePromotion : spec.steps[gate]?.approval === true) || gateHasHooks(spec, gate);
   if (needsApproval && hasDecision(state, gate) !== 'approved') {
     const label = stepLabel(gate, spec.steps.length);
     record('ApprovalRequested', `Waiting for approval of ${label}`, { gate });

@@ -120,6 +120,21 @@ const approvals = z.strictObject({
   }).optional(),
 });
 
+export const HOOK_TYPES = ['pre-rollout', 'confirm-step', 'confirm-promotion', 'post-rollout', 'rollback'] as const;
+
+/**
+ * An outbound gate hook, as Flagger users know them: the engine POSTs the rollout's context and a 2xx
+ * answer opens the gate (pre-rollout, confirm-step, confirm-promotion), asks for a rollback (rollback),
+ * or is just told (post-rollout). `onFailure` says what a non-2xx or a timeout does to a gate.
+ */
+const webhook = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'must be a short name of letters, digits, ".", "_" or "-"'),
+  type: z.enum(HOOK_TYPES, `must be one of ${HOOK_TYPES.join(', ')}`),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  timeout: duration.optional(),
+  onFailure: z.enum(['wait', 'reject'], 'must be wait or reject').optional(),
+});
+
 export const NOTIFICATION_EVENTS = ['started', 'stepAdvanced', 'paused', 'awaitingApproval', 'rolledBack', 'completed', 'failed'] as const;
 
 /** A notification destination; the same shape is used for global routing in the configuration. */
@@ -153,6 +168,7 @@ export const canaryDeploymentSchema = z.strictObject({
     trafficRouting: trafficRouting.optional(),
     approvals: approvals.optional(),
     notifications: z.array(notificationDestination).max(10, 'at most 10 destinations').optional(),
+    webhooks: z.array(webhook).max(10, 'at most 10 hooks').optional(),
     progressDeadline: duration.optional(),
   }),
 });

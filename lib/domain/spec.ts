@@ -1,7 +1,9 @@
-import { canaryDeploymentSchema, type CanaryDeploymentDocument, type notificationDestination } from './spec-schema.js';
+import { canaryDeploymentSchema, type CanaryDeploymentDocument, type HOOK_TYPES, type notificationDestination } from './spec-schema.js';
 import type { z } from 'zod';
 
 export type NotificationDestination = z.infer<typeof notificationDestination>;
+export type HookType = (typeof HOOK_TYPES)[number];
+export interface GateHook { name: string; type: HookType; url: string; timeoutMs: number; onFailure: 'wait' | 'reject' }
 import { parseDuration } from './duration.js';
 import { buildSteps, type Step, type StrategyType } from './strategy.js';
 import { ValidationError, issuesToDetails } from './validation.js';
@@ -65,6 +67,8 @@ export interface RolloutSpec {
   approvalSlack?: { channel: string; allowedUsers: string[]; allowedGroups: string[] };
   /** Per-rollout notification destinations (global ones come from configuration). */
   notifications: NotificationDestination[];
+  /** Outbound gate hooks; see gate-hooks.ts for what each type does. */
+  webhooks: GateHook[];
   thresholds: Thresholds;
   scoreWeights: ScoreWeights;
   autoRollback: { enabled: boolean; onMetricsFail: boolean; onPodCrash: boolean };
@@ -107,6 +111,7 @@ export function normaliseSpec(doc: CanaryDeploymentDocument): RolloutSpec {
     onApprovalTimeout: spec.approvals?.onTimeout ?? 'wait',
     ...(spec.approvals?.slack ? { approvalSlack: { channel: spec.approvals.slack.channel, allowedUsers: spec.approvals.slack.allowedUsers ?? [], allowedGroups: spec.approvals.slack.allowedGroups ?? [] } } : {}),
     notifications: spec.notifications ?? [],
+    webhooks: (spec.webhooks ?? []).map((h) => ({ name: h.name, type: h.type, url: h.url, timeoutMs: ms(h.timeout, 5_000), onFailure: h.onFailure ?? 'wait' })),
     thresholds: {
       // The product's defaults apply when the user says nothing about metrics at all; once a
       // metrics block is given, only what it names is judged.

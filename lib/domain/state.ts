@@ -73,6 +73,8 @@ export const rolloutStatusSchema = z.object({
     consecutiveInconclusive: z.number().int().min(0),
     last: analysisSummary.optional(),
   }),
+  /** Gate hooks already passed once per rollout (today: `pre-rollout`). */
+  hooksPassed: z.array(z.string()).optional(),
   /** Approvals and rejections given, in order. */
   approvals: z.array(approval),
   /** One line for people: what the rollout is doing now. */

@@ -1,4 +1,5 @@
 import { assertTransition, type FailureReason, type Phase, type PauseReason } from './phases.js';
+import type { AuditEventDraft, Decision } from './commands.js';
 import type { RolloutState } from './state.js';
 
 /**
@@ -50,3 +51,15 @@ export function hasDecision(state: RolloutState, gate: number | 'promotion'): 'a
 
 export const addMs = (now: Date, ms: number): string => new Date(now.getTime() + ms).toISOString();
 export const stepLabel = (gate: number | 'promotion', total: number): string => (gate === 'promotion' ? 'promotion' : `step ${gate + 1}/${total}`);
+
+/**
+ * The cluster refused for good (target or traffic object missing, CRD not installed, RBAC): the
+ * rollout cannot go on, so it rolls back naming the object and the fix. The rollback itself then
+ * tolerates the same refusal: a missing traffic object carries no canary traffic to take away.
+ */
+export function clusterFailed(state: RolloutState, message: string, now: Date): Decision {
+  const event: AuditEventDraft = { type: 'RollbackStarted', at: now.toISOString(), actor: ENGINE, message, data: { reason: 'ClusterError' } };
+  const next = rollingBack(state, 'ClusterError', message, now);
+  return { state: { ...next, updatedAt: now.toISOString() }, commands: [], events: [event] };
+}
+
