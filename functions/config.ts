@@ -35,6 +35,9 @@ const envSchema = z.object({
   CODEDANCE_NOTIFICATIONS: jsonText.optional(),
   /** Hosts outbound notifications and hooks may reach, comma-separated (exact host or *.suffix). */
   CODEDANCE_OUTBOUND_ALLOWLIST: z.string().optional(),
+  /** HMAC key of signed callback links (POST /callbacks/{token}), as a value or an SSM parameter name. */
+  CODEDANCE_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CODEDANCE_CALLBACK_SECRET_PARAMETER: z.string().min(1).optional(),
   /** Queue of pending notification deliveries (retried with backoff, never in a tick's path). */
   CODEDANCE_NOTIFICATION_QUEUE_NAME: z.string().min(1).optional(),
   CODEDANCE_NOTIFICATION_QUEUE_URL: z.url().optional(),

@@ -3,6 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoRolloutStore } from '../lib/adapters/dynamodb/rollout-store.js';
 import { LogNotifier } from '../lib/adapters/log/log-notifier.js';
+import { DynamoDeliveryClaims } from '../lib/adapters/notifications/delivery-claims.js';
+import { FanOutNotifier } from '../lib/adapters/notifications/fan-out.js';
+import { HttpNotificationSender } from '../lib/adapters/notifications/http-sender.js';
+import { QueueingNotifier } from '../lib/adapters/notifications/queueing-notifier.js';
+import { isAllowedUrl, parseAllowlist } from '../lib/adapters/outbound-allowlist.js';
+import { SlackApi } from '../lib/adapters/slack/slack-api.js';
+import { HttpGateHookCaller } from '../lib/adapters/webhooks/gate-hook-client.js';
+import { SlackApprovalNotifier } from '../lib/adapters/slack/slack-approval-notifier.js';
 import { NoMetricsSource } from '../lib/adapters/no-metrics.js';
 import { PrometheusMetricsSource } from '../lib/adapters/prometheus/metrics-source.js';
 import { SqsTickQueue } from '../lib/adapters/sqs/tick-queue.js';
@@ -11,9 +19,12 @@ import { ssmParameterReader } from '../lib/adapters/ssm/parameters.js';
 import { LazyClusterRegistry } from '../lib/adapters/lazy-cluster-registry.js';
 import { z } from 'zod';
 import type { Dependencies } from '../lib/app/dependencies.js';
+import type { DeliveryDependencies } from '../lib/app/deliver-notification.js';
+import { notificationDestination } from '../lib/domain/spec-schema.js';
 import { apiTokensSchema, type ApiToken } from '../lib/http/auth.js';
 import { systemClock } from '../lib/ports/clock.js';
 import type { ClusterRegistry } from '../lib/ports/cluster.js';
+import type { Notifier } from '../lib/ports/notifier.js';
 import { readConfig, type EngineConfig } from './config.js';
 
 /**
@@ -25,6 +36,8 @@ let config: EngineConfig | undefined;
 let dependencies: Dependencies | undefined;
 let overrides: Partial<Dependencies> = {};
 let tokens: Promise<ApiToken[]> | undefined;
+let delivery: DeliveryDependencies | undefined;
+let slack: SlackApi | null | undefined;
 
 const engineConfig = (): EngineConfig => (config ??= readConfig());
 const readParameter = (() => {
@@ -48,7 +61,8 @@ export function getDependencies(): Dependencies {
     metrics: cfg.CODEDANCE_PROMETHEUS_URL
       ? new PrometheusMetricsSource({ baseUrl: cfg.CODEDANCE_PROMETHEUS_URL, ...(cfg.CODEDANCE_PROMETHEUS_LABELS ? { labels: cfg.CODEDANCE_PROMETHEUS_LABELS } : {}) })
       : new NoMetricsSource(),
-    notifier: new LogNotifier(),
+    notifier: withSlackApprovals(buildNotifier(cfg)),
+    gateHooks: new HttpGateHookCaller(parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST)),
     clock: systemClock,
     newId: newRolloutId,
     ...overrides,
@@ -67,6 +81,39 @@ export function resetDependencies(): void {
   dependencies = undefined;
   config = undefined;
   tokens = undefined;
+  slack = undefined;
+  delivery = undefined;
+}
+
+/** Log lines always; the delivery queue too when one is configured (the notify function sends from it). */
+function buildNotifier(cfg: EngineConfig): Notifier {
+  const log = new LogNotifier();
+  if (!cfg.CODEDANCE_NOTIFICATION_QUEUE_URL && !cfg.CODEDANCE_NOTIFICATION_QUEUE_NAME) return log;
+  const queueing = new QueueingNotifier(new SQSClient({}), {
+    queue: { url: cfg.CODEDANCE_NOTIFICATION_QUEUE_URL, name: cfg.CODEDANCE_NOTIFICATION_QUEUE_NAME },
+    globals: z.array(notificationDestination).parse(cfg.CODEDANCE_NOTIFICATIONS ?? []),
+    isAllowed: allowedUrl(cfg),
+  });
+  return new FanOutNotifier([log, queueing]);
+}
+
+const allowedUrl = (cfg: EngineConfig) => {
+  const allowlist = parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST);
+  return (url: string): boolean => isAllowedUrl(url, allowlist);
+};
+
+/** What the notify function needs: claims on the rollouts table, the HTTP sender, the allowlist. */
+export function getDeliveryDependencies(): DeliveryDependencies {
+  if (delivery) return delivery;
+  const cfg = engineConfig();
+  delivery = {
+    claims: new DynamoDeliveryClaims(new DynamoDBClient({}), cfg.CODEDANCE_TABLE),
+    // A destination secret is named: an env var of that name locally, else an SSM parameter (AWS).
+    sender: new HttpNotificationSender({ resolveSecret: async (name) => process.env[name] ?? readParameter(name) }),
+    isAllowed: allowedUrl(cfg),
+    clock: systemClock,
+  };
+  return delivery;
 }
 
 const clusterNames = z.array(z.looseObject({ name: z.string().min(1) }));
@@ -92,4 +139,41 @@ export function apiTokens(): Promise<ApiToken[]> {
   })();
   tokens.catch(() => { tokens = undefined; });
   return tokens;
+}
+
+/** The Slack Web API client, when a bot token is configured (a value locally, an SSM parameter on AWS). */
+export function slackApi(): SlackApi | undefined {
+  if (slack !== undefined) return slack ?? undefined;
+  const cfg = engineConfig();
+  const value = cfg.CODEDANCE_SLACK_BOT_TOKEN;
+  const parameter = cfg.CODEDANCE_SLACK_BOT_TOKEN_PARAMETER;
+  const botToken = value !== undefined ? async () => value : parameter !== undefined ? () => readParameter(parameter) : undefined;
+  slack = botToken ? new SlackApi({ baseUrl: cfg.CODEDANCE_SLACK_API_URL, botToken, allowlist: parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST) }) : null;
+  return slack ?? undefined;
+}
+
+/** Approval requests with buttons go to Slack when it is configured, beside the general notifier. */
+function withSlackApprovals(notifier: Notifier): Notifier {
+  const api = slackApi();
+  return api ? new SlackApprovalNotifier(api, notifier) : notifier;
+}
+
+/** Slack's request signing secret, or undefined when Slack interactions are not configured. */
+export async function slackSigningSecret(): Promise<string | undefined> {
+  const cfg = engineConfig();
+  if (cfg.CODEDANCE_SLACK_SIGNING_SECRET !== undefined) return cfg.CODEDANCE_SLACK_SIGNING_SECRET;
+  const parameter = cfg.CODEDANCE_SLACK_SIGNING_SECRET_PARAMETER;
+  return parameter === undefined ? undefined : readParameter(parameter);
+}
+
+/** One-time claims on the rollouts table: notification deliveries and callback-link nonces. */
+export function deliveryClaims(): DynamoDeliveryClaims {
+  return new DynamoDeliveryClaims(new DynamoDBClient({}), engineConfig().CODEDANCE_TABLE);
+}
+
+/** The HMAC key of callback links, or undefined when they are not configured. */
+export async function callbackSecret(): Promise<string | undefined> {
+  const cfg = engineConfig();
+  if (cfg.CODEDANCE_CALLBACK_SECRET) return cfg.CODEDANCE_CALLBACK_SECRET;
+  return cfg.CODEDANCE_CALLBACK_SECRET_PARAMETER ? readParameter(cfg.CODEDANCE_CALLBACK_SECRET_PARAMETER) : undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The engine's API running locally: DynamoDB Local + local-aws-sqs (or the user's localstack when
- * AWS_ENDPOINT_URL is set), the resources from serverless.yml, `osls offline` serving the handlers, and two
- * pollers standing in for the SQS event source mappings (tick queue → tick, DLQ → deadLetter).
+ * AWS_ENDPOINT_URL is set), the resources from serverless.yml, `osls offline` serving the handlers, and three
+ * pollers standing in for the SQS event source mappings (tick queue → tick, DLQ → deadLetter,
+ * notification queue → notify).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { createResourcesFromServerlessYml, type LocalResources } from './aws/res
 import { readServerlessYml, resolveString } from './aws/serverless-yml.js';
 import { startSqsLocal } from './aws/sqs.js';
 import { invokeViaServerlessOffline, offlineFunctionName, startSqsPoller, type SqsPoller } from './aws/sqs-poller.js';
-import { LOCAL_CREDENTIALS } from './aws/clients.js';
+import { LOCAL_CREDENTIALS, localSqs } from './aws/clients.js';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 
 export interface LocalApiOptions {
   /** HTTP port of the API (default 3000). */
@@ -107,8 +109,13 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     log(`API answering after ${elapsed()}`);
 
     const functionName = (key: string): string => offlineFunctionName(doc.service, stage, key);
-    // The event source mappings of serverless.yml: tick queue → tick, dead-letter queue → deadLetter.
-    const mappings = [{ queueUrl: resources.tickQueueUrl, key: 'tick' }, { queueUrl: resources.deadLetterQueueUrl, key: 'deadLetter' }];
+    // The event source mappings of serverless.yml: tick queue → tick, dead-letter queue → deadLetter,
+    // notification queue → notify.
+    const notificationQueueUrl = await queueUrlByName(sqsEndpoint, region, resolveString('${self:custom.notificationQueueName}', doc, { opt: { stage, region } }));
+    const mappings = [
+      { queueUrl: resources.tickQueueUrl, key: 'tick' }, { queueUrl: resources.deadLetterQueueUrl, key: 'deadLetter' },
+      { queueUrl: notificationQueueUrl, key: 'notify' },
+    ];
     const pollers: SqsPoller[] = await Promise.all(mappings.map(({ queueUrl, key }) => startSqsPoller({
       queueUrl, sqsEndpoint, region, deliver: invokeViaServerlessOffline(functionName(key), lambdaPort),
       log: (line) => log(`poller ${key}: ${line}`),
@@ -119,6 +126,17 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+async function queueUrlByName(sqsEndpoint: string, region: string, name: string): Promise<string> {
+  const client = localSqs(sqsEndpoint, { region });
+  try {
+    const url = (await client.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+    if (!url) throw new Error(`queue ${name} has no URL`);
+    return url;
+  } finally {
+    client.destroy();
   }
 }
 

@@ -4,6 +4,7 @@ import type { RolloutState } from '../domain/state.js';
 import type { TickMessage } from '../ports/tick-queue.js';
 import type { Dependencies } from './dependencies.js';
 import { ConcurrentUpdateError } from './errors.js';
+import { notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
 
 const SWEEPER = { id: 'dead-letter-queue', via: 'engine' } as const;
@@ -25,8 +26,10 @@ export async function markPoisoned(deps: Dependencies, message: TickMessage, rec
       : rollingBack(state, 'PoisonMessage', why, now);
     const next = { ...changed, version: state.version + 1, tickSeq: state.tickSeq + 1, updatedAt: now.toISOString() };
     try {
-      const saved = await deps.store.save(next, state.version, [{ type: giveUp ? 'Failed' : 'RollbackStarted', at: now.toISOString(), actor: SWEEPER, message: why, data: { reason: 'PoisonMessage', seq: message.seq } }]);
+      const events = [{ type: giveUp ? 'Failed' : 'RollbackStarted', at: now.toISOString(), actor: SWEEPER, message: why, data: { reason: 'PoisonMessage', seq: message.seq } }];
+      const saved = await deps.store.save(next, state.version, events);
       await scheduleTick(deps, saved, now);
+      await notifyBestEffort(deps, saved, events);
       return giveUp ? 'failed' : 'rolling-back';
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError)) throw error;

@@ -2,6 +2,7 @@ import { GENESIS_HASH } from '../domain/audit-chain.js';
 import { parseCanaryDeployment } from '../domain/spec.js';
 import type { Actor, RolloutState } from '../domain/state.js';
 import type { Dependencies } from './dependencies.js';
+import { notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
 
 export interface StartRolloutInput {
@@ -42,11 +43,13 @@ export async function startRollout(deps: Dependencies, input: StartRolloutInput)
     document,
   };
   const steps = spec.steps.map((s) => `${s.weight}%${s.approval ? ' (approval)' : ''}`).join(' → ');
-  const stored = await deps.store.create(state, [{
+  const events = [{
     type: 'RolloutStarted', at, actor: input.actor,
     message: `Rollout of ${spec.canaryImage} to ${spec.cluster}/${spec.namespace}/${spec.targetDeployment} started: ${steps}`,
     data: { steps: spec.steps, strategy: spec.strategy },
-  }]);
+  }];
+  const stored = await deps.store.create(state, events);
   await scheduleTick(deps, stored, now);
+  await notifyBestEffort(deps, stored, events);
   return stored;
 }

@@ -48,6 +48,7 @@ export async function startEngineHarness(options: { timeFactor?: number; visibil
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint, AWS_ENDPOINT_URL_SQS: sqsEndpoint,
     CODEDANCE_TABLE: resources.tableName, CODEDANCE_TICK_QUEUE_URL: resources.tickQueueUrl,
     CODEDANCE_API_TOKEN: 'integration-token-0123456789',
+    CODEDANCE_CALLBACK_SECRET: 'integration-callback-secret-0123456789',
   });
   resetDependencies();
   const factor = options.timeFactor ?? 1;
