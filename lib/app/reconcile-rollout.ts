@@ -53,7 +53,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     ]);
     decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}), ...(hooks ? { hooks } : {}) }, now);
     const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack');
-    if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; ') });
+    if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; '), data: { refused } });
   } catch (error) {
     // Transient faults are retried by SQS redelivery (visibility timeout as backoff); a permanent
     // refusal is a fact about the cluster that retrying cannot change.

@@ -74,7 +74,7 @@ function nextState(state: RolloutState, observation: Observation, now: Date, rec
       return promoting(state, observation, now, record);
     case 'RollingBack': {
       const why = state.failure?.message ?? 'rolled back';
-      record('RolledBack', `Traffic is 100% stable and the canary is deleted: ${why}`, { reason: state.failure?.reason });
+      record('RolledBack', `Traffic is 100% stable and the canary is deleted: ${why}`, { reason: state.failure?.reason, weight: 0 });
       return moveTo(state, 'Failed', now, { canaryWeight: 0, message: `Failed: ${why}` });
     }
     default:
@@ -92,7 +92,7 @@ function initializing(state: RolloutState, observation: Observation, now: Date, 
     }
     return { ...state, message: 'Waiting for the canary Deployment to become available', nextTickAt: addMs(now, CLUSTER_POLL_MS) };
   }
-  record('CanaryReady', `Canary ${state.spec.canaryImage} is available`);
+  record('CanaryReady', `Canary ${state.spec.canaryImage} is available`, { image: state.spec.canaryImage, waitedMs: waited });
   return advance(state, 0, now, record);
 }
 
@@ -107,7 +107,7 @@ function advance(state: RolloutState, index: number, now: Date, record: Record_)
     return { ...pausedFor(state, 'AwaitingApproval', `Waiting for approval of ${label}`, now, gate), nextTickAt: addMs(now, spec.analysis.intervalMs) };
   }
   if (gate === 'promotion') {
-    record('PromotionStarted', `All steps passed; promoting ${spec.canaryImage} to ${spec.targetDeployment}`);
+    record('PromotionStarted', `All steps passed; promoting ${spec.canaryImage} to ${spec.targetDeployment}`, { image: spec.canaryImage, steps: spec.steps.length, lastScore: state.analysis.last?.score ?? null });
     return { ...moveTo(state, 'Promoting', now, { message: `Promoting ${spec.canaryImage}` }), nextTickAt: now.toISOString() };
   }
   const entered = enterStep(state, gate, now);
@@ -158,7 +158,7 @@ function recordAnalysis(state: RolloutState, analysis: AnalysisOutcome, now: Dat
     return { ...pausedFor(base, 'Inconclusive', `Holding after ${inconclusive} inconclusive analyses: ${analysis.reason}`, now), nextTickAt: interval };
   }
   if (analysis.verdict === 'pass' && state.phase === 'Paused') {
-    record('Resumed', `Health recovered (${analysis.reason}); continuing`);
+    record('Resumed', `Health recovered (${analysis.reason}); continuing`, { verdict: analysis.verdict, score: analysis.score });
     return { ...moveTo(base, 'Progressing', now, { message: `Step ${state.stepIndex + 1}/${spec.steps.length}: health recovered` }), nextTickAt: now.toISOString() };
   }
   return base;
@@ -183,6 +183,6 @@ function promoting(state: RolloutState, observation: Observation, now: Date, rec
   const { spec } = state;
   const promoted = observation.stable.image === spec.canaryImage && observation.stable.available;
   if (!promoted) return { ...state, message: `Promoting: waiting for ${spec.targetDeployment} to run ${spec.canaryImage}`, nextTickAt: addMs(now, CLUSTER_POLL_MS) };
-  record('Completed', `${spec.targetDeployment} runs ${spec.canaryImage}; traffic is 100% on it and the canary is deleted`);
+  record('Completed', `${spec.targetDeployment} runs ${spec.canaryImage}; traffic is 100% on it and the canary is deleted`, { image: spec.canaryImage, stableImage: observation.stable.image, stableAvailable: observation.stable.available });
   return moveTo(state, 'Completed', now, { canaryWeight: 0, message: `Completed: ${spec.targetDeployment} runs ${spec.canaryImage}` });
 }
