@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { authenticate } from '../../lib/http/auth.js';
 import { parseBody } from '../../lib/http/parse-body.js';
-import { HttpError } from '../../lib/http/responses.js';
+import { refusal } from '../support/refusal.js';
 
 const event = (body: string, contentType?: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 =>
   ({ body, isBase64Encoded: false, headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers } }) as unknown as APIGatewayProxyEventV2;
-
-function refusal(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('request bodies', () => {
   it('parses JSON and YAML', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../lib/http/responses.js';
 import { rawBody, slackSignature, verifySlackSignature } from '../../lib/http/slack-signature.js';
+import { refusal } from '../support/refusal.js';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const NOW = new Date('2026-11-26T12:00:00.000Z');
@@ -10,16 +10,6 @@ const BODY = 'payload=%7B%22type%22%3A%22block_actions%22%7D';
 function signed(overrides: { secret?: string; timestamp?: string; body?: string } = {}) {
   const timestamp = overrides.timestamp ?? TS;
   return { 'X-Slack-Request-Timestamp': timestamp, 'X-Slack-Signature': slackSignature(overrides.secret ?? SECRET, timestamp, overrides.body ?? BODY) };
-}
-
-function refusal(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('Slack request signature', () => {
