@@ -33,11 +33,16 @@ describe('audit trail: complete records and a verifiable hash chain', () => {
       const state = await engine.store.get(id);
       return state && (state.phase === 'Completed' || state.phase === 'Failed') ? state : undefined;
     };
-    const [a, b] = await Promise.all([
+    const [a, b, c] = await Promise.all([
       startRollout(engine.deps, { document: exampleDocument('myapp'), actor: api }),
       startRollout(engine.deps, { document: documentWith({ targetDeployment: 'other' }, { name: 'other' }), actor: api }),
+      startRollout(engine.deps, { document: documentWith({ targetDeployment: 'third' }, { name: 'third' }), actor: api }),
     ]);
-    done.push(await waitUntil('myapp to finish', finished(a.id), 90_000), await waitUntil('other to finish', finished(b.id), 90_000));
+    done.push(
+      await waitUntil('myapp to finish', finished(a.id), 90_000),
+      await waitUntil('other to finish', finished(b.id), 90_000),
+      await waitUntil('third to finish', finished(c.id), 90_000),
+    );
   });
   afterAll(async () => engine?.stop());
 
@@ -77,6 +82,22 @@ describe('audit trail: complete records and a verifiable hash chain', () => {
     const result = await verify(id);
     // Assess
     expect(result).toEqual({ status: 200, body: { valid: false, position: 3, problem: expect.stringContaining('edited') } });
+  });
+
+  it('an event edited into garbage is reported at its position, not a 500', async () => {
+    // Prepare: a rollout of its own, then overwrite event 2's body with something that is not an event.
+    const id = done[2]!.id;
+    const client = table();
+    await client.send(new UpdateItemCommand({
+      TableName: engine.resources.tableName, Key: eventKey(id, 2), UpdateExpression: 'SET body = :b',
+      ExpressionAttributeValues: { ':b': { S: '{"not":"an event"' } },
+    }));
+    client.destroy();
+    // Act
+    const result = await verify(id);
+    // Assess
+    expect(result).toMatchObject({ status: 200, body: { valid: false, position: 2 } });
+    expect((await engine.store.events(id)).find((e) => e.position === 2)?.type).toBe('Unreadable');
   });
 
   it('a deleted event is reported as a gap, even the last one', async () => {

@@ -78,3 +78,17 @@ export function eventFromItem(item: Item): ChainedEvent {
   const { data, ...rest } = parsed;
   return data === undefined ? rest : { ...rest, data };
 }
+
+/**
+ * An event item that no longer reads (its body was edited into something that is not an event) is
+ * shown as what it is, at its position and with no hashes, instead of failing the whole trail: the
+ * chain check then reports exactly where the tampering is.
+ */
+export function eventOrUnreadable(rolloutId: string, item: Item): ChainedEvent {
+  try {
+    return eventFromItem(item);
+  } catch {
+    const position = Number(/^E#(\d+)$/.exec(item.sk?.S ?? '')?.[1] ?? 0);
+    return { type: 'Unreadable', at: '', actor: { id: 'unknown', via: 'engine' }, message: 'this stored event could not be read: it was altered', rolloutId, position, prevHash: '', hash: '' };
+  }
+}

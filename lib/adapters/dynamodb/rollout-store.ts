@@ -8,7 +8,7 @@ import { isTerminal } from '../../domain/phases.js';
 import { targetKey, type RolloutState } from '../../domain/state.js';
 import { ActiveRolloutExistsError, ConcurrentUpdateError } from '../../app/errors.js';
 import type { AuditEvent, AuditLog, Page, RolloutFilter, RolloutStore } from '../../ports/rollout-store.js';
-import { ACTIVE_SHARD, LIST_PK, eventFromItem, eventToItem, fromItem, lockKey, rolloutKey, toItem, type Item } from './items.js';
+import { ACTIVE_SHARD, LIST_PK, eventOrUnreadable, eventToItem, fromItem, lockKey, rolloutKey, toItem, type Item } from './items.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
 /** RolloutStore and AuditLog on one DynamoDB table; see items.ts for the layout. */
@@ -114,7 +114,7 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
         TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ConsistentRead: true,
         ExpressionAttributeValues: { ':pk': { S: `R#${rolloutId}` }, ':e': { S: 'E#' } }, ExclusiveStartKey: start,
       }));
-      for (const item of out.Items ?? []) events.push(eventFromItem(item));
+      for (const item of out.Items ?? []) events.push(eventOrUnreadable(rolloutId, item));
       start = out.LastEvaluatedKey;
     } while (start);
     return events;
