@@ -40,6 +40,17 @@ let delivery: DeliveryDependencies | undefined;
 let slack: SlackApi | null | undefined;
 
 const engineConfig = (): EngineConfig => (config ??= readConfig());
+// One client per AWS service and one parsed allowlist per container, shared by every adapter.
+let aws: { dynamodb: DynamoDBClient; sqs: SQSClient } | undefined;
+const awsClients = () => (aws ??= { dynamodb: new DynamoDBClient({}), sqs: new SQSClient({}) });
+let allowlist: string[] | undefined;
+const outboundAllowlist = (): string[] => (allowlist ??= parseAllowlist(engineConfig().CODEDANCE_OUTBOUND_ALLOWLIST));
+
+/** A secret given as a value (local) or as the name of an SSM parameter (AWS); undefined when neither. */
+async function secretSetting(value: string | undefined, parameter: string | undefined): Promise<string | undefined> {
+  if (value !== undefined) return value;
+  return parameter === undefined ? undefined : readParameter(parameter);
+}
 const readParameter = (() => {
   let reader: ((name: string) => Promise<string>) | undefined;
   return (name: string) => (reader ??= ssmParameterReader())(name);
@@ -50,19 +61,19 @@ export const newRolloutId = (): string => `ro_${Date.now().toString(36)}${random
 export function getDependencies(): Dependencies {
   if (dependencies) return dependencies;
   const cfg = engineConfig();
-  const store = new DynamoRolloutStore(new DynamoDBClient({}), cfg.CODEDANCE_TABLE);
+  const store = new DynamoRolloutStore(awsClients().dynamodb, cfg.CODEDANCE_TABLE);
   const clusters = buildClusters(cfg);
   dependencies = {
     store,
     audit: store,
-    queue: new SqsTickQueue(new SQSClient({}), { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
+    queue: new SqsTickQueue(awsClients().sqs, { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
     clusters,
     ...(clusters instanceof LazyClusterRegistry ? { statusMirror: clusters } : {}),
     metrics: cfg.CODEDANCE_PROMETHEUS_URL
       ? new PrometheusMetricsSource({ baseUrl: cfg.CODEDANCE_PROMETHEUS_URL, ...(cfg.CODEDANCE_PROMETHEUS_LABELS ? { labels: cfg.CODEDANCE_PROMETHEUS_LABELS } : {}) })
       : new NoMetricsSource(),
     notifier: withSlackApprovals(buildNotifier(cfg)),
-    gateHooks: new HttpGateHookCaller(parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST)),
+    gateHooks: new HttpGateHookCaller(outboundAllowlist()),
     clock: systemClock,
     newId: newRolloutId,
     ...overrides,
@@ -83,22 +94,24 @@ export function resetDependencies(): void {
   tokens = undefined;
   slack = undefined;
   delivery = undefined;
+  aws = undefined;
+  allowlist = undefined;
 }
 
 /** Log lines always; the delivery queue too when one is configured (the notify function sends from it). */
 function buildNotifier(cfg: EngineConfig): Notifier {
   const log = new LogNotifier();
   if (!cfg.CODEDANCE_NOTIFICATION_QUEUE_URL && !cfg.CODEDANCE_NOTIFICATION_QUEUE_NAME) return log;
-  const queueing = new QueueingNotifier(new SQSClient({}), {
+  const queueing = new QueueingNotifier(awsClients().sqs, {
     queue: { url: cfg.CODEDANCE_NOTIFICATION_QUEUE_URL, name: cfg.CODEDANCE_NOTIFICATION_QUEUE_NAME },
     globals: z.array(notificationDestination).parse(cfg.CODEDANCE_NOTIFICATIONS ?? []),
-    isAllowed: allowedUrl(cfg),
+    isAllowed: allowedUrl(),
   });
   return new FanOutNotifier([log, queueing]);
 }
 
-const allowedUrl = (cfg: EngineConfig) => {
-  const allowlist = parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST);
+const allowedUrl = () => {
+  const allowlist = outboundAllowlist();
   return (url: string): boolean => isAllowedUrl(url, allowlist);
 };
 
@@ -107,10 +120,10 @@ export function getDeliveryDependencies(): DeliveryDependencies {
   if (delivery) return delivery;
   const cfg = engineConfig();
   delivery = {
-    claims: new DynamoDeliveryClaims(new DynamoDBClient({}), cfg.CODEDANCE_TABLE),
+    claims: new DynamoDeliveryClaims(awsClients().dynamodb, cfg.CODEDANCE_TABLE),
     // A destination secret is named: an env var of that name locally, else an SSM parameter (AWS).
     sender: new HttpNotificationSender({ resolveSecret: async (name) => process.env[name] ?? readParameter(name) }),
-    isAllowed: allowedUrl(cfg),
+    isAllowed: allowedUrl(),
     clock: systemClock,
   };
   return delivery;
@@ -145,10 +158,9 @@ export function apiTokens(): Promise<ApiToken[]> {
 export function slackApi(): SlackApi | undefined {
   if (slack !== undefined) return slack ?? undefined;
   const cfg = engineConfig();
-  const value = cfg.CODEDANCE_SLACK_BOT_TOKEN;
-  const parameter = cfg.CODEDANCE_SLACK_BOT_TOKEN_PARAMETER;
-  const botToken = value !== undefined ? async () => value : parameter !== undefined ? () => readParameter(parameter) : undefined;
-  slack = botToken ? new SlackApi({ baseUrl: cfg.CODEDANCE_SLACK_API_URL, botToken, allowlist: parseAllowlist(cfg.CODEDANCE_OUTBOUND_ALLOWLIST) }) : null;
+  const configured = cfg.CODEDANCE_SLACK_BOT_TOKEN !== undefined || cfg.CODEDANCE_SLACK_BOT_TOKEN_PARAMETER !== undefined;
+  const botToken = async (): Promise<string> => (await secretSetting(cfg.CODEDANCE_SLACK_BOT_TOKEN, cfg.CODEDANCE_SLACK_BOT_TOKEN_PARAMETER)) ?? '';
+  slack = configured ? new SlackApi({ baseUrl: cfg.CODEDANCE_SLACK_API_URL, botToken, allowlist: outboundAllowlist() }) : null;
   return slack ?? undefined;
 }
 
@@ -159,21 +171,16 @@ function withSlackApprovals(notifier: Notifier): Notifier {
 }
 
 /** Slack's request signing secret, or undefined when Slack interactions are not configured. */
-export async function slackSigningSecret(): Promise<string | undefined> {
+export function slackSigningSecret(): Promise<string | undefined> {
   const cfg = engineConfig();
-  if (cfg.CODEDANCE_SLACK_SIGNING_SECRET !== undefined) return cfg.CODEDANCE_SLACK_SIGNING_SECRET;
-  const parameter = cfg.CODEDANCE_SLACK_SIGNING_SECRET_PARAMETER;
-  return parameter === undefined ? undefined : readParameter(parameter);
+  return secretSetting(cfg.CODEDANCE_SLACK_SIGNING_SECRET, cfg.CODEDANCE_SLACK_SIGNING_SECRET_PARAMETER);
 }
 
-/** One-time claims on the rollouts table: notification deliveries and callback-link nonces. */
-export function deliveryClaims(): DynamoDeliveryClaims {
-  return new DynamoDeliveryClaims(new DynamoDBClient({}), engineConfig().CODEDANCE_TABLE);
-}
+/** One-time claims on the rollouts table: notification deliveries and callback-link nonces share them. */
+export const deliveryClaims = (): DeliveryDependencies['claims'] => getDeliveryDependencies().claims;
 
 /** The HMAC key of callback links, or undefined when they are not configured. */
-export async function callbackSecret(): Promise<string | undefined> {
+export function callbackSecret(): Promise<string | undefined> {
   const cfg = engineConfig();
-  if (cfg.CODEDANCE_CALLBACK_SECRET) return cfg.CODEDANCE_CALLBACK_SECRET;
-  return cfg.CODEDANCE_CALLBACK_SECRET_PARAMETER ? readParameter(cfg.CODEDANCE_CALLBACK_SECRET_PARAMETER) : undefined;
+  return secretSetting(cfg.CODEDANCE_CALLBACK_SECRET, cfg.CODEDANCE_CALLBACK_SECRET_PARAMETER);
 }

@@ -3,22 +3,21 @@ import type { RolloutState } from '../domain/state.js';
 import type { Dependencies } from './dependencies.js';
 import { log } from '../log.js';
 
-/** Notifications never fail a tick or an action: a notifier fault is logged and dropped. */
-export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, state: RolloutState, events: AuditEventDraft[]): Promise<void> {
-  if (events.length === 0) return;
+/** Side effects that must never fail a tick or an action: a fault is logged and dropped. */
+async function bestEffort(what: string, state: RolloutState, effect: () => Promise<void>): Promise<void> {
   try {
-    await deps.notifier.notify(state, events);
+    await effect();
   } catch (error) {
-    log.warn('notification failed', { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
+    log.warn(`${what} failed`, { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
   }
 }
 
-/** Mirrors the status into the cluster; like notifications, a failure is logged and dropped. */
+export async function notifyBestEffort(deps: Pick<Dependencies, 'notifier'>, state: RolloutState, events: AuditEventDraft[]): Promise<void> {
+  if (events.length > 0) await bestEffort('notification', state, () => deps.notifier.notify(state, events));
+}
+
+/** Mirrors the status into the cluster's CanaryDeployment object. */
 export async function mirrorBestEffort(deps: Pick<Dependencies, 'statusMirror'>, state: RolloutState): Promise<void> {
-  if (!deps.statusMirror) return;
-  try {
-    await deps.statusMirror.mirror(state);
-  } catch (error) {
-    log.warn('status mirror failed', { rolloutId: state.id, error: error instanceof Error ? error.message : String(error) });
-  }
+  const mirror = deps.statusMirror;
+  if (mirror) await bestEffort('status mirror', state, () => mirror.mirror(state));
 }

@@ -1,10 +1,11 @@
-import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AuditEventDraft } from '../../domain/commands.js';
 import type { NotificationDestination } from '../../domain/spec.js';
 import type { RolloutState } from '../../domain/state.js';
 import type { Notifier } from '../../ports/notifier.js';
 import { hostOf } from '../../app/deliver-notification.js';
 import { log } from '../../log.js';
+import { queueUrlResolver } from '../sqs/queue-url.js';
 import { buildJobs } from './jobs.js';
 
 export interface QueueingNotifierOptions {
@@ -25,9 +26,11 @@ const BATCH = 10;
  * costs a tick more than that call; the notify function delivers and retries them.
  */
 export class QueueingNotifier implements Notifier {
-  private url: Promise<string> | undefined;
+  private readonly queueUrl: () => Promise<string>;
 
-  constructor(private readonly client: SQSClient, private readonly options: QueueingNotifierOptions) {}
+  constructor(private readonly client: SQSClient, private readonly options: QueueingNotifierOptions) {
+    this.queueUrl = queueUrlResolver(client, options.queue);
+  }
 
   async notify(state: RolloutState, events: AuditEventDraft[]): Promise<void> {
     const jobs = buildJobs(state, events, this.options.globals).filter((job) => {
@@ -49,16 +52,5 @@ export class QueueingNotifier implements Notifier {
         log.warn('notification not enqueued', { rolloutId: state.id, key: chunk[Number(failed.Id)]?.key, code: failed.Code, reason: failed.Message });
       }
     }
-  }
-
-  private queueUrl(): Promise<string> {
-    if (this.options.queue.url) return Promise.resolve(this.options.queue.url);
-    this.url ??= this.client.send(new GetQueueUrlCommand({ QueueName: this.options.queue.name })).then((out) => {
-      if (!out.QueueUrl) throw new Error(`queue ${this.options.queue.name} has no URL`);
-      return out.QueueUrl;
-    });
-    // A failed lookup must not be cached for the container's lifetime.
-    this.url.catch(() => { this.url = undefined; });
-    return this.url;
   }
 }
