@@ -6,6 +6,7 @@ import type { AuditLog, RolloutStore } from '../ports/rollout-store.js';
 import type { GateHookCaller } from '../ports/gate-hooks.js';
 import type { StatusMirror } from '../ports/status-mirror.js';
 import type { TickQueue } from '../ports/tick-queue.js';
+import type { ReleaseAuditLog, ReleaseStore } from '../ports/release-store.js';
 
 /** Everything the use cases need, built once by functions/wiring.ts (or by a test). */
 export interface Dependencies {
@@ -19,11 +20,17 @@ export interface Dependencies {
   gateHooks?: GateHookCaller;
   /** Optional: mirrors progress into the CanaryDeployment object's status. */
   statusMirror?: StatusMirror;
+  /** Batch releases; absent where releases are not wired (some tests). */
+  releases?: ReleaseStore & ReleaseAuditLog;
   clock: Clock;
   /** New rollout ids; injectable so tests can name rollouts. */
   newId: () => string;
-  /** Test-only fault hooks (a crash at a named point of a tick); never set in production wiring. */
-  faults?: { before?: (point: FaultPoint) => void };
+  /**
+   * Test-only fault hooks: called at each side-effect boundary of a tick so a test can throw there,
+   * as a crashed process would. Never set in production wiring, where each call is a no-op.
+   */
+  faults?: { before?: (point: FaultPoint, tick: { rolloutId: string; seq: number }) => void };
 }
 
-export type FaultPoint = 'after-effects' | 'after-save' | 'after-enqueue';
+/** `after-cluster-write` follows every single cluster command; the others follow each phase of a tick. */
+export type FaultPoint = 'after-cluster-write' | 'after-effects' | 'after-save' | 'after-enqueue';

@@ -10,6 +10,8 @@ export interface StartRolloutInput {
   document: unknown;
   actor: Actor;
   releaseId?: string;
+  /** A fixed id (a release's item); a second start with the same id fails instead of making a twin. */
+  id?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function startRollout(deps: Dependencies, input: StartRolloutInput)
   const now = deps.clock.now();
   const at = now.toISOString();
   const state: RolloutState = {
-    id: deps.newId(),
+    id: input.id ?? deps.newId(),
     version: 1,
     tickSeq: 0,
     phase: 'Initializing',

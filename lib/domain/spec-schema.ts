@@ -12,7 +12,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Container image reference: registry/path:tag@digest, no whitespace; validated loosely on purpose,
 // the registry is the authority on what exists.
-const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+export const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 
 export const kubernetesName = z
   .string()

@@ -5,12 +5,13 @@ import type { CanaryDeploymentDocument } from './spec-schema.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
-const actor = z.object({
+export const actorSchema = z.object({
   /** Who acted: a token's name, a Slack user, a webhook, or `engine`. */
   id: z.string(),
   via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper']),
 });
-export type Actor = z.infer<typeof actor>;
+export type Actor = z.infer<typeof actorSchema>;
+const actor = actorSchema;
 
 const approval = z.object({
   /** Step index (0-based) the approval opened, or `promotion`. */

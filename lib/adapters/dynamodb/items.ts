@@ -69,10 +69,6 @@ const storedEvent = z.object({
   hash: z.string(),
 });
 
-export function eventToItem(event: ChainedEvent): Item {
-  return { ...eventKey(event.rolloutId, event.position), body: { S: JSON.stringify(event) } };
-}
-
 export function eventFromItem(item: Item): ChainedEvent {
   const parsed = storedEvent.parse(JSON.parse(s(item, 'body')));
   const { data, ...rest } = parsed;

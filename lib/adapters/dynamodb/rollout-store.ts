@@ -8,8 +8,10 @@ import { isTerminal } from '../../domain/phases.js';
 import { targetKey, type RolloutState } from '../../domain/state.js';
 import { ActiveRolloutExistsError, ConcurrentUpdateError } from '../../app/errors.js';
 import type { AuditEvent, AuditLog, Page, RolloutFilter, RolloutStore } from '../../ports/rollout-store.js';
-import { ACTIVE_SHARD, LIST_PK, eventOrUnreadable, eventToItem, fromItem, lockKey, rolloutKey, toItem, type Item } from './items.js';
+import { ACTIVE_SHARD, LIST_PK, fromItem, lockKey, rolloutKey, toItem, type Item } from './items.js';
+import { headAfter, putEventItem, readEventStream } from './event-stream.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { dynamo, dynamoFault } from './errors.js';
 
 /** RolloutStore and AuditLog on one DynamoDB table; see items.ts for the layout. */
 export class DynamoRolloutStore implements RolloutStore, AuditLog {
@@ -32,13 +34,13 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
       const lock = reasons[1];
       if (lock?.Code === 'ConditionalCheckFailed') throw new ActiveRolloutExistsError(target, lock.Item?.rolloutId?.S ?? 'unknown');
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ConcurrentUpdateError(state.id, { cause: error });
-      throw error;
+      throw dynamoFault(error);
     }
     return stored;
   }
 
   async get(id: string): Promise<RolloutState | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: rolloutKey(id), ConsistentRead: true }));
+    const out = await dynamo(() => this.client.send(new GetItemCommand({ TableName: this.table, Key: rolloutKey(id), ConsistentRead: true })));
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
@@ -66,7 +68,7 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
       if (reasons.some((r) => r.Code === 'ConditionalCheckFailed') || reasons.some((r) => r.Code === 'TransactionConflict')) {
         throw new ConcurrentUpdateError(state.id, { cause: error });
       }
-      throw error;
+      throw dynamoFault(error);
     }
     return stored;
   }
@@ -86,11 +88,11 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
     const items: RolloutState[] = [];
     let start = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     do {
-      const out = await this.client.send(new QueryCommand({
+      const out = await dynamo(() => this.client.send(new QueryCommand({
         TableName: this.table, IndexName: 'byCreated', KeyConditionExpression: 'listPk = :pk', ScanIndexForward: false,
         ExpressionAttributeValues: values, ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
         Limit: limit - items.length, ExclusiveStartKey: start,
-      }));
+      })));
       for (const item of out.Items ?? []) items.push(fromItem(item));
       start = out.LastEvaluatedKey;
     } while (start && items.length < limit);
@@ -98,35 +100,19 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
   }
 
   async listOverdue(before: Date, limit: number): Promise<RolloutState[]> {
-    const out = await this.client.send(new QueryCommand({
+    const out = await dynamo(() => this.client.send(new QueryCommand({
       TableName: this.table, IndexName: 'byDue', KeyConditionExpression: 'dueShard = :shard AND dueAt < :before',
       ExpressionAttributeValues: { ':shard': { S: ACTIVE_SHARD }, ':before': { S: before.toISOString() } }, Limit: limit,
-    }));
+    })));
     // The index is eventually consistent; the sweeper only enqueues, and the tick re-reads consistently.
     return (out.Items ?? []).map(fromItem);
   }
 
   async events(rolloutId: string): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.client.send(new QueryCommand({
-        TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ConsistentRead: true,
-        ExpressionAttributeValues: { ':pk': { S: `R#${rolloutId}` }, ':e': { S: 'E#' } }, ExclusiveStartKey: start,
-      }));
-      for (const item of out.Items ?? []) events.push(eventOrUnreadable(rolloutId, item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return events;
+    return dynamo(() => readEventStream(this.client, this.table, `R#${rolloutId}`, rolloutId));
   }
 
   private putEvent(event: AuditEvent): TransactWriteItem {
-    // Append-only: an event position is written once and never overwritten.
-    return { Put: { TableName: this.table, Item: eventToItem(event), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return putEventItem(this.table, `R#${event.rolloutId}`, event);
   }
-}
-
-function headAfter(head: { count: number; hash: string }, events: AuditEvent[]): { count: number; hash: string } {
-  const last = events.at(-1);
-  return last ? { count: last.position, hash: last.hash } : head;
 }
