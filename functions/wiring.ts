@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoRolloutStore } from '../lib/adapters/dynamodb/rollout-store.js';
+import { DynamoReleaseStore } from '../lib/adapters/dynamodb/release-store.js';
 import { LogNotifier } from '../lib/adapters/log/log-notifier.js';
 import { DynamoDeliveryClaims } from '../lib/adapters/notifications/delivery-claims.js';
 import { FanOutNotifier } from '../lib/adapters/notifications/fan-out.js';
@@ -57,6 +58,7 @@ const readParameter = (() => {
 })();
 
 export const newRolloutId = (): string => `ro_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+export const newReleaseId = (): string => `rel_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 
 export function getDependencies(): Dependencies {
   if (dependencies) return dependencies;
@@ -66,6 +68,7 @@ export function getDependencies(): Dependencies {
   dependencies = {
     store,
     audit: store,
+    releases: new DynamoReleaseStore(awsClients().dynamodb, cfg.CODEDANCE_TABLE),
     queue: new SqsTickQueue(awsClients().sqs, { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
     clusters,
     ...(clusters instanceof LazyClusterRegistry ? { statusMirror: clusters } : {}),

@@ -9,8 +9,9 @@ import type { RolloutSpec } from '../domain/spec.js';
 import type { RolloutState } from '../domain/state.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
-import type { Dependencies } from './dependencies.js';
+import type { Dependencies, FaultPoint } from './dependencies.js';
 import { announceEnd, callGateHooks } from './call-gate-hooks.js';
+import { nudgeRelease } from './advance-release.js';
 import { ConcurrentUpdateError, DependencyError } from './errors.js';
 import { mirrorBestEffort, notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
@@ -43,6 +44,8 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     return { kind: 'woke-early', wakeAt: state.nextTickAt ?? message.wakeAt };
   }
   const cluster = deps.clusters.get(state.spec.cluster);
+  const tick = { rolloutId: state.id, seq: state.tickSeq };
+  const fault = (point: FaultPoint): void => deps.faults?.before?.(point, tick);
   let decision: Decision;
   try {
     const due = hooksDue(state);
@@ -52,7 +55,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
       due ? callGateHooks(deps, state, due) : undefined,
     ]);
     decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}), ...(hooks ? { hooks } : {}) }, now);
-    const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack');
+    const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack', () => fault('after-cluster-write'));
     if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; '), data: { refused } });
   } catch (error) {
     // Transient faults are retried by SQS redelivery (visibility timeout as backoff); a permanent
@@ -60,7 +63,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     if (!isPermanent(error) || state.phase === 'RollingBack') throw error;
     decision = clusterFailed(state, error.message, now);
   }
-  deps.faults?.before?.('after-effects');
+  fault('after-effects');
   const next: RolloutState = { ...decision.state, version: state.version + 1, tickSeq: state.tickSeq + 1 };
   let saved: RolloutState;
   try {
@@ -69,10 +72,10 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     if (error instanceof ConcurrentUpdateError) return { kind: 'lost-race' };
     throw error;
   }
-  deps.faults?.before?.('after-save');
+  fault('after-save');
   await scheduleTick(deps, saved, now);
-  deps.faults?.before?.('after-enqueue');
-  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved)]);
+  fault('after-enqueue');
+  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved), nudgeRelease(deps, state, saved)]);
   return { kind: 'decided', phase: saved.phase, commands: decision.commands };
 }
 
@@ -100,8 +103,11 @@ async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): 
   }
 }
 
-/** Applies commands in order. While rolling back, a permanent refusal is recorded and skipped. */
-async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Command[], tolerateRefusals: boolean): Promise<string[]> {
+/**
+ * Applies commands in order. While rolling back, a permanent refusal is recorded and skipped.
+ * `written` runs after each command (the test-only crash point between two cluster writes).
+ */
+async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Command[], tolerateRefusals: boolean, written: () => void): Promise<string[]> {
   const refused: string[] = [];
   for (const command of commands) {
     try {
@@ -110,6 +116,7 @@ async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Comma
       if (!tolerateRefusals || !isPermanent(error)) throw error;
       refused.push(`${command.type}: ${error.message}`);
     }
+    written();
   }
   return refused;
 }
