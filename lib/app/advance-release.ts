@@ -9,7 +9,7 @@ import { ActiveRolloutExistsError, AppError, ConcurrentUpdateError, NotFoundErro
 import { startRollout } from './start-rollout.js';
 import { log } from '../log.js';
 
-const ATTEMPTS = 5;
+const ATTEMPTS = 8;
 const READ_CONCURRENCY = 16;
 /** A transaction holds at most 100 items; a pass that has more to say folds the routine events. */
 const MAX_EVENTS = 90;
@@ -26,12 +26,12 @@ export function releasesOf(deps: Dependencies): ReleaseDependencies['releases'] 
  * Safe to run twice at once or after a crash: item rollouts have fixed ids, so a second start finds
  * the first; the release write is conditional, and a lost race re-plans from the winner's state.
  */
-export async function advanceRelease(deps: Dependencies, releaseId: string): Promise<ReleaseState> {
+export async function advanceRelease(deps: Dependencies, releaseId: string, options: { untilSeen?: RolloutState } = {}): Promise<ReleaseState> {
   const store = releasesOf(deps);
   for (let attempt = 1; ; attempt++) {
     const release = await store.get(releaseId);
     if (!release) throw new NotFoundError(`Release ${releaseId}`);
-    if (isReleaseTerminal(release.phase)) return release;
+    if (isReleaseTerminal(release.phase) || alreadySeen(release, options.untilSeen)) return release;
     const now = deps.clock.now();
     const observed = await observeItems(deps, release);
     const step = planRelease(release, observed, now);
@@ -43,6 +43,8 @@ export async function advanceRelease(deps: Dependencies, releaseId: string): Pro
       return await store.save({ ...release, ...status, version: release.version + 1, updatedAt: now.toISOString() }, release.version, events);
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= ATTEMPTS) throw error;
+      // Rollouts of one wave often end together; jitter spreads their nudges instead of colliding again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
     }
   }
 }
@@ -151,10 +153,19 @@ export async function advanceActiveReleases(deps: Dependencies, limit = 500): Pr
 export async function nudgeRelease(deps: Dependencies, before: RolloutState, after: RolloutState): Promise<void> {
   if (!after.releaseId || !deps.releases || before.phase === after.phase || !isTerminalRollout(after)) return;
   try {
-    await advanceRelease(deps, after.releaseId);
+    await advanceRelease(deps, after.releaseId, { untilSeen: after });
   } catch (error) {
     log.warn('release nudge failed; the scheduler will pick it up', { releaseId: after.releaseId, rolloutId: after.id, error: error instanceof Error ? error.message : String(error) });
   }
 }
 
 const isTerminalRollout = (state: RolloutState): boolean => state.phase === 'Completed' || state.phase === 'Failed';
+
+/**
+ * A nudge is done once the stored release shows its rollout's end: when rollouts of a wave end
+ * together, the first pass to save usually records several, and the others stop instead of
+ * re-running the same pass against each other.
+ */
+function alreadySeen(release: ReleaseState, rollout: RolloutState | undefined): boolean {
+  return rollout !== undefined && release.items.some((i) => i.rolloutId === rollout.id && i.phase === rollout.phase);
+}
