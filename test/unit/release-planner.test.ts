@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { applyReleaseAction } from '../../lib/domain/release-actions.js';
 import { planRelease, type RolloutSnapshot } from '../../lib/domain/release-planner.js';
 import { newReleaseStatus, parseReleaseDocument, type ReleaseState, type ReleaseStatus } from '../../lib/domain/release.js';
@@ -70,6 +72,13 @@ describe('release document', () => {
       { path: 'spec.waves[1].clusters[0]', message: 'cluster "c1" is already in wave "one"' },
       { path: 'spec.services[0].template', message: 'no template named "missing" in spec.templates' },
     ]));
+  });
+
+  it('reads the README example', () => {
+    const { plan } = parseReleaseDocument(parse(readFileSync('examples/releases/sdk-upgrade.yaml', 'utf8')));
+    expect(plan.waves.map((w) => `${w.name}:${w.maxParallel}:${w.approval}`)).toEqual(['canary-cluster:2:false', 'europe:4:true', 'americas:4:false']);
+    expect(plan.services.find((s) => s.name === 'ledger')?.template.strategy?.type).toBe('Manual');
+    expect(plan.services.find((s) => s.name === 'ledger')?.template.metrics?.successRate?.threshold).toBe(99);
   });
 
   it('gives every service × cluster a fixed rollout id, the same on every read', () => {
