@@ -146,4 +146,33 @@ describe('HTTP API over serverless-offline', () => {
     expect((await call('POST', `/rollouts/${created.json.id}/dance`)).status).toBe(404);
     expect((await call('GET', '/rollouts/ro_doesnotexist')).status).toBe(404);
   });
+  it('takes a Release, shows its matrix, and pauses, resumes and cancels it', async () => {
+    const release = {
+      apiVersion: 'deploy.codedance.io/v1alpha1', kind: 'Release', metadata: { name: 'later' },
+      spec: {
+        services: [{ targetDeployment: 'payments', namespace: 'shop', image: 'payments:2' }, { targetDeployment: 'orders', namespace: 'shop', image: 'orders:2' }],
+        waves: [{ name: 'first', clusters: ['default'] }, { name: 'second', clusters: ['eu-prod'], approval: true }],
+        schedule: { notBefore: '2099-01-01T00:00:00Z', windows: ['Mon-Fri 02:00-05:00 Europe/Berlin'] },
+      },
+    };
+    const created = await call('POST', '/releases', yamlOf(release));
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.phase).toBe('Pending');
+    expect(created.json.message).toMatch(/starts after 2099/);
+    expect(created.json.matrix.map((m: { service: string; cluster: string; phase: string }) => `${m.service}@${m.cluster}:${m.phase}`))
+      .toEqual(['payments@default:Pending', 'orders@default:Pending', 'payments@eu-prod:Pending', 'orders@eu-prod:Pending']);
+    const id = created.json.id;
+    expect((await call('GET', `/releases/${id}`)).json.waves.map((w: { name: string }) => w.name)).toEqual(['first', 'second']);
+    expect((await call('GET', '/releases')).json.items.some((r: { id: string }) => r.id === id)).toBe(true);
+    expect((await call('POST', `/releases/${id}/pause`)).json.phase).toBe('Paused');
+    expect((await call('POST', `/releases/${id}/resume`)).json.phase).toBe('Pending');
+    const cancelled = await call('POST', `/releases/${id}/cancel`, JSON.stringify({ comment: 'not this week' }), { 'content-type': 'application/json' });
+    expect(cancelled.json.phase).toBe('Cancelled');
+    expect((await call('POST', `/releases/${id}/approve`)).status).toBe(409);
+    const trail = (await call('GET', `/releases/${id}/events`)).json.items.map((e: { type: string }) => e.type);
+    expect(trail).toEqual(['ReleaseCreated', 'ReleasePaused', 'ReleaseResumed', 'ReleaseCancelled']);
+    const invalid = await call('POST', '/releases', yamlOf({ ...release, spec: { ...release.spec, waves: [{ name: 'x', clusters: ['mars'] }] } }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.error.details[0].path).toBe('spec.waves[0].clusters[0]');
+  });
 });
