@@ -18,6 +18,8 @@ export interface FullStackOptions {
   dataDir?: string;
   log?: (line: string) => void;
   offlineOutput?: (line: string) => void;
+  /** Extra environment for the engine, e.g. CODEDANCE_API_TOKENS (tokens with roles) and CODEDANCE_API_TOKEN. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface FullStack {
@@ -51,6 +53,7 @@ export async function startFullStack(options: FullStackOptions = {}): Promise<Fu
       port: options.port, stage: options.stage, dataDir: options.dataDir, log, offlineOutput: options.offlineOutput,
       env: {
         ...process.env,
+        ...options.env,
         // The engine uses the least-privileged token bound to its ClusterRole, as it would in production.
         CODEDANCE_CLUSTERS: JSON.stringify([{ name: 'default', kubeconfig: { path: cluster.engineKubeconfigPath } }]),
         CODEDANCE_PROMETHEUS_URL: prometheus.url,

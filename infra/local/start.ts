@@ -2,13 +2,20 @@
  * `npm start`: the whole stack on this machine (see full-stack.ts), then a demo rollout of a healthy
  * myapp:v2 whose timeline is printed. Stays up until Ctrl-C; `npm run demo` runs more rollouts against it.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { startFullStack } from './full-stack.js';
 import { STACK_FILE, startRolloutFromYaml, watchRollout } from './rollout-watch.js';
 const say = (line: string): void => { process.stdout.write(`${line}\n`); };
 
 async function main(): Promise<void> {
+  if (!existsSync('.build/web/index.html')) {
+    // The API serves the dashboard from .build/web; building takes a few seconds, once.
+    say('building the dashboard into .build/web (npm run build:web) ...');
+    const { build } = await import('vite');
+    await build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
+    say('dashboard built');
+  }
   const stack = await startFullStack({ offlineOutput: () => undefined });
   const target = { url: stack.api.url, token: stack.api.token };
   mkdirSync(dirname(STACK_FILE), { recursive: true });
@@ -28,6 +35,7 @@ async function main(): Promise<void> {
   say('');
   say(`API         ${stack.api.url}`);
   say(`Token       ${stack.api.token}`);
+  say(`Dashboard   ${stack.api.url}/ui/   (sign in with the token above)`);
   say(`Prometheus  ${stack.prometheus.url}`);
   say(`Kubeconfig  ${stack.kubeconfigPath}`);
   say(`Start one   curl -X POST ${stack.api.url}/rollouts -H "Authorization: Bearer ${stack.api.token}" -H "Content-Type: application/yaml" --data-binary @examples/demo/myapp-v2.yaml`);
