@@ -35,14 +35,17 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   if (!state) return { kind: 'not-found' };
   if (isTerminal(state.phase)) return { kind: 'finished' };
   if (message.seq !== state.tickSeq) return { kind: 'stale' };
-  const now = deps.clock.now();
+  const arrived = deps.clock.now();
   const due = Date.parse(state.nextTickAt ?? message.wakeAt);
-  if (due - now.getTime() > EARLY_TOLERANCE_MS) {
+  if (due - arrived.getTime() > EARLY_TOLERANCE_MS) {
     // Chained wake-up: SQS cannot delay more than 900 s, so re-enqueue the remainder unchanged.
-    const delay = Math.min(MAX_DELAY_SECONDS, (due - now.getTime()) / 1000);
+    const delay = Math.min(MAX_DELAY_SECONDS, (due - arrived.getTime()) / 1000);
     await deps.queue.schedule({ ...message, wakeAt: state.nextTickAt ?? message.wakeAt }, delay);
     return { kind: 'woke-early', wakeAt: state.nextTickAt ?? message.wakeAt };
   }
+  // SQS delays are whole seconds; the queue rounds them down, so a tick comes up to a second early
+  // rather than late, and one that does decides as of its due time.
+  const now = due > arrived.getTime() ? new Date(due) : arrived;
   const cluster = deps.clusters.get(state.spec.cluster);
   const tick = { rolloutId: state.id, seq: state.tickSeq };
   const fault = (point: FaultPoint): void => deps.faults?.before?.(point, tick);
@@ -73,7 +76,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     throw error;
   }
   fault('after-save');
-  await scheduleTick(deps, saved, now);
+  await scheduleTick(deps, saved, deps.clock.now());
   fault('after-enqueue');
   await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved), nudgeRelease(deps, state, saved)]);
   return { kind: 'decided', phase: saved.phase, commands: decision.commands };

@@ -10,8 +10,12 @@ export class SqsTickQueue implements TickQueue {
     this.queueUrl = queueUrlResolver(client, queue);
   }
 
+  /**
+   * Whole seconds, rounded down: the message arrives up to a second early (the tick then decides as
+   * of its due time) instead of up to a second late.
+   */
   async schedule(message: TickMessage, delaySeconds: number): Promise<void> {
-    const DelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
+    const DelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor(delaySeconds)));
     await this.client.send(new SendMessageCommand({ QueueUrl: await this.queueUrl(), MessageBody: JSON.stringify(message), DelaySeconds }));
   }
 }
