@@ -43,9 +43,10 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     await deps.queue.schedule({ ...message, wakeAt: state.nextTickAt ?? message.wakeAt }, delay);
     return { kind: 'woke-early', wakeAt: state.nextTickAt ?? message.wakeAt };
   }
-  // SQS delays are whole seconds; the queue rounds them down, so a tick comes up to a second early
-  // rather than late, and one that does decides as of its due time.
-  const now = due > arrived.getTime() ? new Date(due) : arrived;
+  // SQS delays are whole seconds and the queue rounds them down, so a timed tick comes up to a second
+  // early rather than late; it waits out the rest, so decisions and their timestamps stay on time.
+  if (due > arrived.getTime()) await new Promise((resolve) => setTimeout(resolve, due - arrived.getTime()));
+  const now = deps.clock.now();
   const cluster = deps.clusters.get(state.spec.cluster);
   const tick = { rolloutId: state.id, seq: state.tickSeq };
   const fault = (point: FaultPoint): void => deps.faults?.before?.(point, tick);

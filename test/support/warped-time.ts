@@ -21,6 +21,7 @@ export class WarpedQueue implements TickQueue {
 
   async schedule(message: TickMessage, delaySeconds: number): Promise<void> {
     this.sent.push({ message, delaySeconds });
-    await this.inner.schedule(message, delaySeconds / this.factor);
+    // Rounded up: a warped second early is many simulated seconds early, beyond the tick's tolerance.
+    await this.inner.schedule(message, Math.ceil(delaySeconds / this.factor));
   }
 }

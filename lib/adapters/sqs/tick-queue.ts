@@ -11,8 +11,8 @@ export class SqsTickQueue implements TickQueue {
   }
 
   /**
-   * Whole seconds, rounded down: the message arrives up to a second early (the tick then decides as
-   * of its due time) instead of up to a second late.
+   * Whole seconds, rounded down: the message arrives up to a second early (the tick waits out the
+   * rest) instead of up to a second late.
    */
   async schedule(message: TickMessage, delaySeconds: number): Promise<void> {
     const DelaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor(delaySeconds)));
