@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { localDynamoDb, localSqs } from '../infra/local/aws/clients.js';
 import { createResourcesFromServerlessYml } from '../infra/local/aws/resources.js';
 import { DynamoRolloutStore } from '../lib/adapters/dynamodb/rollout-store.js';
@@ -68,7 +68,7 @@ export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, r
   };
   await Promise.all(Array.from({ length: consumers }, consume));
   const seconds = (performance.now() - start) / 1000;
-  const floor = await rawFloor(deps, dynamo, sqs, res.tableName, res.tickQueueUrl, ids, latencies.length, consumers * 10);
+  const floor = await rawFloor(dynamo, sqs, res.tableName, res.tickQueueUrl, ids, latencies.length, consumers * 10);
   const completed = (await Promise.all(ids.map((id) => store.get(id)))).filter((s) => s?.phase === 'Completed').length;
   const p50 = percentile(latencies, 50);
   return {
@@ -80,21 +80,23 @@ export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, r
 }
 
 /** The same I/O as a tick: consistent GetItem, a two-item conditional transaction, one SendMessage. */
-async function rawFloor(deps: Dependencies, dynamo: ReturnType<typeof localDynamoDb>, sqs: ReturnType<typeof localSqs>, table: string, queueUrl: string, ids: string[], count: number, concurrency: number): Promise<number[]> {
+export async function rawFloor(dynamo: ReturnType<typeof localDynamoDb>, sqs: ReturnType<typeof localSqs>, table: string, queueUrl: string, ids: string[], count: number, concurrency: number): Promise<number[]> {
   const items = await Promise.all(ids.map(async (id) => (await dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } } }))).Item!));
   const timings: number[] = [];
   await mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const id = ids[i % ids.length]!;
-    const item = items[i % ids.length]!;
-    const t0 = performance.now();
-    await dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } }, ConsistentRead: true }));
-    await dynamo.send(new TransactWriteItemsCommand({ TransactItems: [
-      { Put: { TableName: table, Item: { ...item, sk: { S: `FLOOR#${i}` } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: table, Item: { pk: { S: `R#${id}` }, sk: { S: `FLOOR-E#${i}` }, body: { S: JSON.stringify({ i, message: 'x'.repeat(200) }) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-    ] }));
-    await sqs.send(new SendMessageCommand({ QueueUrl: `${queueUrl}`, MessageBody: JSON.stringify({ rolloutId: id, seq: i, wakeAt: new Date().toISOString() }), DelaySeconds: 0 }));
-    timings.push(performance.now() - t0);
+    timings.push(await floorOnce(dynamo, sqs, table, queueUrl, ids[i % ids.length]!, items[i % ids.length]!, `${i}`));
   });
-  void deps;
   return timings;
+}
+
+/** One floor sample on the state item `item` of rollout `id`; `tag` keeps the written keys unique. Returns ms. */
+export async function floorOnce(dynamo: ReturnType<typeof localDynamoDb>, sqs: ReturnType<typeof localSqs>, table: string, queueUrl: string, id: string, item: Record<string, AttributeValue>, tag: string): Promise<number> {
+  const t0 = performance.now();
+  await dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } }, ConsistentRead: true }));
+  await dynamo.send(new TransactWriteItemsCommand({ TransactItems: [
+    { Put: { TableName: table, Item: { ...item, sk: { S: `FLOOR#${tag}` } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: table, Item: { pk: { S: `R#${id}` }, sk: { S: `FLOOR-E#${tag}` }, body: { S: JSON.stringify({ tag, message: 'x'.repeat(200) }) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  ] }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ rolloutId: id, seq: 0, wakeAt: new Date().toISOString() }), DelaySeconds: 0 }));
+  return performance.now() - t0;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { handlerBase, KUBERNETES_FUNCTIONS, kubernetesOnlyWhereUsed, trimUnusedData } from './esbuild-plugins.mjs';
 
 const serverlessFunctions = z.object({ functions: z.record(z.string(), z.object({ handler: z.string() })) });
 
@@ -20,6 +21,8 @@ export async function bundleFunctions(outDir = '.build/bundles'): Promise<Bundle
   const text = readFileSync('serverless.yml', 'utf8').replace(/!(GetAtt|Ref|Join|Sub)\b/g, '');
   const { functions } = serverlessFunctions.parse(parse(text));
   const reports: BundleReport[] = [];
+  // The same plugins serverless.yml gives serverless-esbuild, so these bundles match the deployed ones.
+  const kubernetesHandlers = KUBERNETES_FUNCTIONS.flatMap((name) => (functions[name] ? [handlerBase(functions[name].handler)] : []));
   for (const [name, fn] of Object.entries(functions)) {
     const entry = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`;
     const outfile = join(outDir, name, 'index.mjs');
@@ -29,6 +32,7 @@ export async function bundleFunctions(outDir = '.build/bundles'): Promise<Bundle
       entryPoints: { index: entry }, outdir: join(outDir, name), splitting: true, outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]', bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm',
       mainFields: ['module', 'main'], sourcemap: false, logLevel: 'warning', metafile: false,
+      plugins: [kubernetesOnlyWhereUsed(kubernetesHandlers), trimUnusedData()],
       banner: { js: "import { createRequire as __cdRequire } from 'module'; const require = __cdRequire(import.meta.url);" },
     });
     const bytes = statSync(outfile).size;

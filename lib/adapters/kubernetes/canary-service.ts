@@ -5,7 +5,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { KubeClients } from './client.js';
-import { call, callOptional, isConflict, KubernetesApiError, retryOnConflict, translate, type ObjectRef } from './errors.js';
+import { call, callOptional, isConflict, KubernetesApiError, readExisting, retryOnConflict, translate, type ObjectRef } from './errors.js';
 import { MANAGED_LABELS, sameJson } from './traffic.js';
 import { canaryMatchLabels, readTarget } from './workload.js';
 
@@ -44,7 +44,7 @@ export async function ensureCanaryService(kube: KubeClients, spec: RolloutSpec):
     if (!isConflict(err)) throw translate(kube.cluster, 'create', ref, err);
   }
   await retryOnConflict(kube.cluster, ref, async () => {
-    const existing = await call(kube.cluster, 'get', ref, () => kube.core.readNamespacedService({ name: canaryService, namespace: spec.namespace }));
+    const existing = await readExisting(kube.cluster, ref, () => kube.core.readNamespacedService({ name: canaryService, namespace: spec.namespace }));
     const current = canaryServiceFrom(existing, spec, existing.spec?.selector ?? {});
     if (sameJson(existing.spec?.selector, desired.spec?.selector) && sameJson(current.spec?.ports, desired.spec?.ports)) return;
     // Keep clusterIP and the rest of what the apiserver filled in; replace only selector and ports.

@@ -2,9 +2,8 @@
  * KubeConfig for one registered cluster, from one of three auth modes. The engine runs outside the
  * cluster (a Lambda), so it never uses in-cluster config or the default ~/.kube/config by accident.
  */
-import {
-  AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, type RequestContext, type User,
-} from '@kubernetes/client-node';
+import type { RequestContext, User } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api } from './client-node.js';
 import { eksToken } from './eks-token.js';
 
 export type ClusterAuth =

@@ -2,7 +2,7 @@
  * Translation of apiserver failures into one typed error. The reconcile loop only needs to know whether
  * retrying can help (`permanent`), and a person reading the rollout's message needs the object and the fix.
  */
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from './client-node.js';
 import { z } from 'zod';
 import { DependencyError } from '../../app/errors.js';
 
@@ -102,6 +102,19 @@ export async function callOptional<T>(cluster: string, verb: string, ref: Object
     if (err instanceof KubernetesApiError && err.failure === 'NotFound') return undefined;
     throw err;
   }
+}
+
+/**
+ * The read that follows a create answered 409 AlreadyExists. If the object is gone by then (a deletion
+ * finished in between), that is no fact about the spec: the next attempt's create will succeed, so it
+ * is a transient Conflict, never the permanent NotFound a plain read would report (failing the rollout).
+ */
+export async function readExisting<T>(cluster: string, ref: ObjectRef, fn: () => Promise<T>): Promise<T> {
+  const found = await callOptional(cluster, 'get', ref, fn);
+  if (found === undefined) {
+    throw new KubernetesApiError(cluster, 'Conflict', `${ref.kind} ${ref.namespace}/${ref.name} already existed when created but was gone when read (being deleted?); will retry`, false);
+  }
+  return found;
 }
 
 /**

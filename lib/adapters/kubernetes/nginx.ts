@@ -10,7 +10,7 @@ import type { V1HTTPIngressPath, V1Ingress, V1IngressBackend } from '@kubernetes
 import type { RolloutSpec } from '../../domain/spec.js';
 import { deleteCanaryService, ensureCanaryService } from './canary-service.js';
 import type { KubeClients } from './client.js';
-import { call, callOptional, isConflict, retryOnConflict, translate, type ObjectRef } from './errors.js';
+import { call, callOptional, isConflict, readExisting, retryOnConflict, translate, type ObjectRef } from './errors.js';
 import { MANAGED_LABELS, sameJson, type TrafficProvider } from './traffic.js';
 
 const A = 'nginx.ingress.kubernetes.io/';
@@ -81,7 +81,7 @@ export function nginxTraffic(kube: KubeClients): TrafficProvider {
         if (!isConflict(err)) throw translate(cluster, 'create', ref, err);
       }
       await retryOnConflict(cluster, ref, async () => {
-        const existing = await call(cluster, 'get', ref, () => read(spec, ref));
+        const existing = await readExisting(cluster, ref, () => read(spec, ref));
         if (sameJson(existing.metadata?.annotations, desired.metadata?.annotations) && sameJson(existing.spec, desired.spec)) return;
         const body: V1Ingress = { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
         await call(cluster, 'update', ref, () => kube.networking.replaceNamespacedIngress({ name: ref.name, namespace: spec.namespace, body }));

@@ -6,7 +6,7 @@
  * Kept off ClusterPort on purpose: the port already has five methods (the architecture's limit), so this
  * is a separate function the registry exposes per cluster.
  */
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from './client-node.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { KubeClients } from './client.js';
 import { call, isAbsent } from './errors.js';

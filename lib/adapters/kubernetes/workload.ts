@@ -3,11 +3,12 @@
  * run side by side and the traffic object decides who gets what. It has no owner, so nothing but
  * deleteCanary removes it, and the engine never needs the target to outlive it.
  */
-import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from './client-node.js';
 import type { CrashSignal, Observation } from '../../domain/commands.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { KubeClients } from './client.js';
-import { call, callOptional, isConflict, KubernetesApiError, retryOnConflict, translate, type ObjectRef } from './errors.js';
+import { call, callOptional, isConflict, KubernetesApiError, readExisting, retryOnConflict, translate, type ObjectRef } from './errors.js';
 
 /** Added to the canary's selector and pod labels; `version: canary` is what mesh subsets select on. */
 export const CANARY_LABELS: Readonly<Record<string, string>> = { version: 'canary', 'codedance.io/rollout-role': 'canary' };
@@ -85,7 +86,7 @@ export async function ensureCanary(kube: KubeClients, spec: RolloutSpec): Promis
   }
   // Already there (a repeated tick, or an earlier rollout of another image): bring its image up to date.
   await retryOnConflict(kube.cluster, canary, async () => {
-    const existing = await call(kube.cluster, 'get', canary, () => kube.apps.readNamespacedDeployment({ name: canary.name, namespace: spec.namespace }));
+    const existing = await readExisting(kube.cluster, canary, () => kube.apps.readNamespacedDeployment({ name: canary.name, namespace: spec.namespace }));
     const containers = existing.spec?.template.spec?.containers ?? [];
     const current = containers[containerIndex(kube, existing, spec)];
     if (!current || current.image === spec.canaryImage) return;
