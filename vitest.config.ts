@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: unit (pure, parallel), integration and e2e (real local servers, one file at a
+ * Four projects: unit (pure, parallel), integration, faults and e2e (real local servers, one file at a
  * time because the machine has two cores and the servers are shared).
  */
 export default defineConfig({
@@ -19,6 +19,17 @@ export default defineConfig({
           globalSetup: ['test/support/local-stack-global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        // Fault injection on the real local servers (see test/faults): one file at a time, like integration.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/support/local-stack-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
           hookTimeout: 600_000,
         },
       },

@@ -1,18 +1,10 @@
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRollout } from '../../lib/app/start-rollout.js';
-import type { FaultPoint } from '../../lib/app/dependencies.js';
 import type { TickMessage } from '../../lib/ports/tick-queue.js';
 import { documentWith } from '../support/fixtures.js';
-import { startEngineHarness, waitUntil, type EngineHarness } from '../support/engine-harness.js';
+import { sqsEvent, startEngineHarness, waitUntil, type EngineHarness } from '../support/engine-harness.js';
 
 const api = { id: 'tester', via: 'api' } as const;
-const sqsEvent = (...messages: TickMessage[]): SQSEvent => ({
-  Records: messages.map((m, i) => ({
-    messageId: `m${i}`, receiptHandle: `r${i}`, body: JSON.stringify(m), md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'eu-west-1',
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' }, messageAttributes: {},
-  })),
-});
 
 describe('tick protocol: duplicates, stale seq, lost ticks, poison messages', () => {
   let engine: EngineHarness;
@@ -53,34 +45,9 @@ describe('tick protocol: duplicates, stale seq, lost ticks, poison messages', ()
     expect(engine.queue.sent[0]?.delaySeconds).toBeLessThanOrEqual(900);
   });
 
-  it('a crash between save and enqueue is recovered by the sweeper and the rollout completes', async () => {
-    let crashes = 0;
-    engine.deps.faults = {
-      before: (point: FaultPoint) => {
-        if (point === 'after-save' && crashes === 0) { crashes++; throw new Error('injected crash after save'); }
-      },
-    };
-    await engine.startPollers();
-    const doc = documentWith({ targetDeployment: 'lost', strategy: { type: 'Linear', steps: [{ weight: 50, pause: '0s' }, { weight: 100 }] }, analysis: { interval: '1s' } }, { name: 'lost' });
-    const started = await startRollout(engine.deps, { document: doc, actor: api });
-    const stuck = await waitUntil('the crash', async () => crashes > 0);
-    expect(stuck).toBe(true);
-    // No message is pending now; the redelivered one is stale. Wait past the sweeper's grace.
-    await new Promise((r) => setTimeout(r, 3_000));
-    const before = await engine.store.get(started.id);
-    expect(before?.phase).not.toBe('Completed');
-    engine.deps.clock = { now: () => new Date(Date.now() + 60_000) };
-    await engine.sweep();
-    engine.deps.clock = { now: () => new Date() };
-    const done = await waitUntil('lost to complete', async () => {
-      const s = await engine.store.get(started.id);
-      return s?.phase === 'Completed' ? s : undefined;
-    }, 60_000);
-    expect(done.canaryWeight).toBe(0);
-    engine.deps.faults = undefined;
-  });
-
+  // Crashes at every side-effect boundary (between save and enqueue included) are in test/faults/crash-points.test.ts.
   it('a poison tick in the DLQ rolls its rollout back with reason PoisonMessage', async () => {
+    await engine.startPollers();
     const doc = documentWith({ targetDeployment: 'poison' }, { name: 'poison' });
     const started = await startRollout(engine.deps, { document: doc, actor: api });
     const realObserve = engine.cluster.observe.bind(engine.cluster);

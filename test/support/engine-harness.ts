@@ -8,6 +8,7 @@ import { DynamoRolloutStore } from '../../lib/adapters/dynamodb/rollout-store.js
 import { SqsTickQueue } from '../../lib/adapters/sqs/tick-queue.js';
 import type { Dependencies } from '../../lib/app/dependencies.js';
 import type { ClusterRegistry } from '../../lib/ports/cluster.js';
+import type { TickMessage, TickQueue } from '../../lib/ports/tick-queue.js';
 import { getDependencies, overrideDependencies, resetDependencies } from '../../functions/wiring.js';
 import { handler as tickHandler } from '../../functions/queue/tick.js';
 import { handler as deadLetterHandler } from '../../functions/queue/dead-letter.js';
@@ -23,6 +24,8 @@ export interface EngineHarness {
   resources: LocalResources;
   queue: WarpedQueue;
   store: DynamoRolloutStore;
+  /** Message ids of tick records the handler reported as failed (a crashed or faulted tick). */
+  tickFailures: string[];
   /** Starts delivering the tick queue (and DLQ) to the real handlers. */
   startPollers(): Promise<void>;
   sweep(): Promise<unknown>;
@@ -36,7 +39,16 @@ const lambdaContext = { awsRequestId: 'test', functionName: 'test', getRemaining
  * The engine as deployed, on the real emulators: the composition root reads the same env vars as on
  * Lambda, the real handlers run, and only the cluster, metrics and time are replaced by the test.
  */
-export async function startEngineHarness(options: { timeFactor?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number; clusters?: ClusterRegistry } = {}): Promise<EngineHarness> {
+export interface EngineHarnessOptions {
+  timeFactor?: number;
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  clusters?: ClusterRegistry;
+  /** Wraps the queue the engine schedules on (a fault-injecting queue); `queue` still records every send. */
+  wrapQueue?: (queue: TickQueue) => TickQueue;
+}
+
+export async function startEngineHarness(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
   const { dynamodbEndpoint, sqsEndpoint } = inject('aws');
   const suffix = `-${randomBytes(4).toString('hex')}`;
   const resources = await createResourcesFromServerlessYml({
@@ -56,18 +68,24 @@ export async function startEngineHarness(options: { timeFactor?: number; visibil
   const metrics = new FakeMetrics();
   const store = new DynamoRolloutStore(localDynamoDb(dynamodbEndpoint), resources.tableName);
   const queue = new WarpedQueue(new SqsTickQueue(localSqs(sqsEndpoint), { url: resources.tickQueueUrl }), factor);
-  overrideDependencies({ clusters: options.clusters ?? fakeRegistry(cluster), metrics, clock: new WarpedClock(factor), queue });
+  overrideDependencies({ clusters: options.clusters ?? fakeRegistry(cluster), metrics, clock: new WarpedClock(factor), queue: options.wrapQueue ? options.wrapQueue(queue) : queue });
   const deps = getDependencies();
   const pollers: SqsPoller[] = [];
   const quiet = (): void => undefined;
+  const tickFailures: string[] = [];
+  const deliverTick = async (event: SQSEvent) => {
+    const response = await tickHandler(event, lambdaContext);
+    tickFailures.push(...(response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    return response;
+  };
   return {
-    deps, cluster, metrics, resources, queue, store,
+    deps, cluster, metrics, resources, queue, store, tickFailures,
     async startPollers() {
-      pollers.push(await startSqsPoller({ queueUrl: resources.tickQueueUrl, sqsEndpoint, deliver: (e) => tickHandler(e, lambdaContext), log: quiet }));
+      pollers.push(await startSqsPoller({ queueUrl: resources.tickQueueUrl, sqsEndpoint, deliver: deliverTick, log: quiet }));
       pollers.push(await startSqsPoller({ queueUrl: resources.deadLetterQueueUrl, sqsEndpoint, deliver: (e) => deadLetterHandler(e, lambdaContext), log: quiet }));
     },
     sweep: () => sweeperHandler({}, lambdaContext),
-    deliverTick: (event) => tickHandler(event, lambdaContext),
+    deliverTick,
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));
       resetDependencies();
@@ -84,3 +102,11 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** An SQS event carrying the given tick messages, as Lambda hands it to the tick function. */
+export const sqsEvent = (...messages: TickMessage[]): SQSEvent => ({
+  Records: messages.map((m, i) => ({
+    messageId: `m${i}`, receiptHandle: `r${i}`, body: JSON.stringify(m), md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'eu-west-1',
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' }, messageAttributes: {},
+  })),
+});

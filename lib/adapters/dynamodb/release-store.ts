@@ -11,6 +11,7 @@ import type { AuditEvent, Page } from '../../ports/rollout-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { headAfter, putEventItem, readEventStream } from './event-stream.js';
 import type { Item } from './items.js';
+import { dynamo, dynamoFault } from './errors.js';
 
 /**
  * Releases on the rollouts' table:
@@ -53,7 +54,7 @@ export class DynamoReleaseStore implements ReleaseStore, ReleaseAuditLog {
   }
 
   async get(id: string): Promise<ReleaseState | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: stateKey(id), ConsistentRead: true }));
+    const out = await dynamo(() => this.client.send(new GetItemCommand({ TableName: this.table, Key: stateKey(id), ConsistentRead: true })));
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
@@ -66,12 +67,12 @@ export class DynamoReleaseStore implements ReleaseStore, ReleaseAuditLog {
     const items: ReleaseState[] = [];
     let start = filter.cursor ? decodeCursor(filter.cursor) : undefined;
     do {
-      const out = await this.client.send(new QueryCommand({
+      const out = await dynamo(() => this.client.send(new QueryCommand({
         TableName: this.table, IndexName: 'byCreated', KeyConditionExpression: 'listPk = :pk', ScanIndexForward: false,
         ExpressionAttributeValues: { ':pk': { S: LIST_PK }, ...(filter.phase ? { ':phase': { S: filter.phase } } : {}) },
         ...(filter.phase ? { FilterExpression: '#phase = :phase', ExpressionAttributeNames: { '#phase': 'phase' } } : {}),
         Limit: limit - items.length, ExclusiveStartKey: start,
-      }));
+      })));
       for (const item of out.Items ?? []) items.push(fromItem(item));
       start = out.LastEvaluatedKey;
     } while (start && items.length < limit);
@@ -79,16 +80,16 @@ export class DynamoReleaseStore implements ReleaseStore, ReleaseAuditLog {
   }
 
   async listActive(limit: number): Promise<ReleaseState[]> {
-    const out = await this.client.send(new QueryCommand({
+    const out = await dynamo(() => this.client.send(new QueryCommand({
       TableName: this.table, IndexName: 'byDue', KeyConditionExpression: 'dueShard = :shard',
       ExpressionAttributeValues: { ':shard': { S: ACTIVE_SHARD } }, Limit: limit,
-    }));
+    })));
     // The index is eventually consistent; each release is re-read consistently before it is planned.
     return (out.Items ?? []).map(fromItem);
   }
 
   releaseEvents(releaseId: string): Promise<AuditEvent[]> {
-    return readEventStream(this.client, this.table, partition(releaseId), releaseId);
+    return dynamo(() => readEventStream(this.client, this.table, partition(releaseId), releaseId));
   }
 
   private async write(state: ReleaseState, drafts: AuditEventDraft[], condition: Pick<NonNullable<TransactWriteItem['Put']>, 'ConditionExpression' | 'ExpressionAttributeValues'>): Promise<ReleaseState> {
@@ -104,7 +105,7 @@ export class DynamoReleaseStore implements ReleaseStore, ReleaseAuditLog {
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? error.CancellationReasons ?? [] : [];
       if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new ConcurrentUpdateError(state.id, { cause: error });
-      throw error;
+      throw dynamoFault(error);
     }
     return stored;
   }

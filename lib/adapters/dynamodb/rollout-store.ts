@@ -86,7 +86,7 @@ export class DynamoRolloutStore implements RolloutStore, AuditLog {
       values[`:${field}`] = { S: wanted };
     }
     const items: RolloutState[] = [];
-    let start = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    let start = filter.cursor ? decodeCursor(filter.cursor, LIST_PK) : undefined;
     do {
       const out = await dynamo(() => this.client.send(new QueryCommand({
         TableName: this.table, IndexName: 'byCreated', KeyConditionExpression: 'listPk = :pk', ScanIndexForward: false,
