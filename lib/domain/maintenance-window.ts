@@ -1,5 +1,3 @@
-import { DateTime, IANAZone } from 'luxon';
-
 /**
  * Maintenance windows in the form people write them: `Mon-Fri 02:00-05:00 Europe/Berlin`,
  * `Sat,Sun 22:00-02:00 UTC`, `daily 01:00-04:30 America/New_York`.
@@ -8,7 +6,8 @@ import { DateTime, IANAZone } from 'luxon';
  * night the clocks spring forward, 02:00-05:00 Berlin is open from 03:00 (02:xx does not exist); on
  * the night they fall back, 02:00-03:00 happens twice and the window is open both times. A window
  * whose end is not after its start crosses midnight: it opens on a listed day and closes the next
- * morning. `24:00` means the end of the day.
+ * morning. `24:00` means the end of the day. Parsing needs no time-zone library (the Intl API knows the
+ * zones); the arithmetic in window-clock.ts does, and only the planner loads it.
  */
 export interface MaintenanceWindow {
   text: string;
@@ -36,7 +35,7 @@ export function parseWindow(text: string): WindowParse {
   if (start === undefined || start === 24 * 60) return { ok: false, problem: `start time ${sh}:${sm} is not a time of day (00:00-23:59)` };
   if (end === undefined) return { ok: false, problem: `end time ${eh}:${em} is not a time of day (00:00-24:00)` };
   if (start === end) return { ok: false, problem: 'start and end are the same time; use 00:00-24:00 for a whole day' };
-  if (!IANAZone.isValidZone(zone)) return { ok: false, problem: `"${zone}" is not an IANA time zone such as Europe/Berlin or UTC` };
+  if (!isTimeZone(zone)) return { ok: false, problem: `"${zone}" is not an IANA time zone such as Europe/Berlin or UTC` };
   return { ok: true, window: { text: text.trim(), days, startMinute: start, endMinute: end, zone } };
 }
 
@@ -68,33 +67,11 @@ const dayNumber = (name: string | undefined): number | undefined => {
   return index < 0 ? undefined : index + 1;
 };
 
-/** Whether `at` falls inside the window. */
-export function isOpen(window: MaintenanceWindow, at: Date): boolean {
-  const local = DateTime.fromJSDate(at, { zone: window.zone });
-  const minute = local.hour * 60 + local.minute;
-  const today = window.days.has(local.weekday);
-  if (window.startMinute < window.endMinute) return today && minute >= window.startMinute && minute < window.endMinute;
-  const yesterday = window.days.has(local.minus({ days: 1 }).weekday);
-  return (today && minute >= window.startMinute) || (yesterday && minute < window.endMinute);
-}
-
-/** No windows means always open; otherwise open when any window is. */
-export function isInsideAnyWindow(windows: readonly MaintenanceWindow[], at: Date): boolean {
-  return windows.length === 0 || windows.some((w) => isOpen(w, at));
-}
-
-/** The next moment after `at` when one of the windows opens, looking up to 8 days ahead. */
-export function nextOpening(windows: readonly MaintenanceWindow[], at: Date): Date | undefined {
-  let best: DateTime | undefined;
-  for (const window of windows) {
-    const local = DateTime.fromJSDate(at, { zone: window.zone }).startOf('day');
-    for (let offset = -1; offset <= 8; offset++) {
-      const day = local.plus({ days: offset });
-      if (!window.days.has(day.weekday)) continue;
-      // luxon moves a wall time that does not exist (spring forward) to the next valid instant.
-      const opens = day.set({ hour: Math.floor(window.startMinute / 60), minute: window.startMinute % 60 });
-      if (opens.toMillis() > at.getTime() && (!best || opens < best)) best = opens;
-    }
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
   }
-  return best?.toJSDate();
-}
+};

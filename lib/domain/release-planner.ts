@@ -1,5 +1,5 @@
 import type { AuditEventDraft } from './commands.js';
-import { isInsideAnyWindow, nextOpening } from './maintenance-window.js';
+import { isInsideAnyWindow, nextOpening } from './window-clock.js';
 import type { Phase } from './phases.js';
 import {
   isItemDone, isItemInFlight, isReleaseTerminal, type ReleaseItem, type ReleasePlan, type ReleaseState, type ReleaseStatus,

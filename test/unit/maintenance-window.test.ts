@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isInsideAnyWindow, isOpen, nextOpening, parseWindow, type MaintenanceWindow } from '../../lib/domain/maintenance-window.js';
+import { parseWindow, type MaintenanceWindow } from '../../lib/domain/maintenance-window.js';
+import { isInsideAnyWindow, isOpen, nextOpening } from '../../lib/domain/window-clock.js';
 
 const windowOf = (text: string): MaintenanceWindow => {
   const parsed = parseWindow(text);
