@@ -23,7 +23,6 @@ const envSchema = z.object({
   CODEDANCE_API_TOKEN_PARAMETER: z.string().min(1).optional(),
   CODEDANCE_CLUSTERS: jsonText.optional(),
   CODEDANCE_CLUSTERS_FILE: z.string().min(1).optional(),
-  CODEDANCE_CLUSTERS_PARAMETER: z.string().min(1).optional(),
   /** Slack app: request signing secret and bot token, as values (local) or SSM parameter names (AWS). */
   CODEDANCE_SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   CODEDANCE_SLACK_SIGNING_SECRET_PARAMETER: z.string().min(1).optional(),

@@ -8,7 +8,8 @@ import { HttpError } from './responses.js';
  * the decision, expires, and carries a nonce that the callback claims once, so a token is single-use.
  */
 const payloadSchema = z.object({
-  r: z.string().min(1),
+  // The same id rule as path ids: a token can only name a rollout that could exist.
+  r: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   g: z.union([z.number().int().min(0), z.literal('promotion')]),
   a: z.enum(['approve', 'reject']),
   exp: z.number().int(),

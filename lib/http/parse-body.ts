@@ -42,7 +42,39 @@ function jsonErrorPosition(raw: string, error: unknown): { line: number; column:
   return lineAndColumn(raw, position !== undefined ? Number(position) : jsonErrorOffset(raw));
 }
 
+/**
+ * The YAML parser recurses once per level of flow (`[`, `{`) or compact (`- - -`) nesting: a few hundred
+ * levels overflow the stack after seconds of CPU, and the next request may then crash the process.
+ * No rollout document comes near this depth, so deeper bodies are refused before parsing.
+ */
+export const MAX_YAML_NESTING = 64;
+
+function tooDeep(raw: string): { line: number; column: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\n') {
+      line++;
+      lineStart = i + 1;
+      const compact = /^[ \t]*(?:[-?:][ \t]+)*/.exec(raw.slice(lineStart, lineStart + 4 * MAX_YAML_NESTING + 8))?.[0] ?? '';
+      if ((compact.match(/[-?:]/g)?.length ?? 0) > MAX_YAML_NESTING) return { line, column: compact.length };
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_YAML_NESTING) return { line, column: i - lineStart + 1 };
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
+}
+
 function parseYaml(raw: string): unknown {
+  const deep = tooDeep(`\n${raw}`);
+  if (deep) {
+    const reason = `nests deeper than ${MAX_YAML_NESTING} levels`;
+    throw new HttpError(400, 'MalformedBody', `Malformed YAML at line ${deep.line - 1}, column ${deep.column}: ${reason}`, [{ path: `(body):${deep.line - 1}:${deep.column}`, message: reason }]);
+  }
   // Aliases are capped so a "billion laughs" document cannot exhaust memory.
   const document = parseDocument(raw, { prettyErrors: true, uniqueKeys: true });
   const first = document.errors[0];
@@ -55,7 +87,9 @@ function parseYaml(raw: string): unknown {
   try {
     return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new HttpError(400, 'MalformedBody', `Malformed YAML: ${error instanceof Error ? error.message : String(error)}`);
+    // toJS refuses alias bombs (maxAliasCount); the whole body is at fault, so the path is the body.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpError(400, 'MalformedBody', `Malformed YAML: ${reason}`, [{ path: '(body)', message: reason }]);
   }
 }
 

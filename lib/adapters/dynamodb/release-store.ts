@@ -65,7 +65,7 @@ export class DynamoReleaseStore implements ReleaseStore, ReleaseAuditLog {
   async list(filter: ReleaseFilter): Promise<Page<ReleaseState>> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
     const items: ReleaseState[] = [];
-    let start = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    let start = filter.cursor ? decodeCursor(filter.cursor, LIST_PK) : undefined;
     do {
       const out = await dynamo(() => this.client.send(new QueryCommand({
         TableName: this.table, IndexName: 'byCreated', KeyConditionExpression: 'listPk = :pk', ScanIndexForward: false,
