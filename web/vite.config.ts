@@ -17,7 +17,23 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../.build/web', import.meta.url)),
     emptyOutDir: true,
-    chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      output: {
+        // Vite 8 bundles with rolldown: `codeSplitting.groups` replaces Rollup's manualChunks. Libraries
+        // change far less often than the app, so each gets its own long-cached file; antd's own code is
+        // split from the rc-* components and style engine it builds on, keeping every chunk under the
+        // default 500 kB warning. A group also takes what its modules import, so the groups run from the
+        // leaves up (higher priority first): react, zod, antd's dependencies, then antd itself.
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 40 },
+            { name: 'zod', test: /node_modules[\\/]zod[\\/]/, priority: 30 },
+            { name: 'antd-deps', test: /node_modules[\\/](?!antd[\\/])/, priority: 20 },
+            { name: 'antd', test: /node_modules[\\/]antd[\\/]/, priority: 10 },
+          ],
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

@@ -8,8 +8,12 @@ import { apiTokens } from '../wiring.js';
  * GET / and GET /ui/{proxy+} — the dashboard's static files, built by `npm run build:web` into
  * .build/web (Vite's base is /ui/). Public: the page holds no data; every API call it makes needs a
  * token. Paths without a file fall back to index.html so the app's own routes survive a reload.
+ *
+ * The directory is CODEDANCE_WEB_DIR, relative to the working directory (default `.build/web`). On
+ * Lambda that is /var/task, where serverless.yml's `package.patterns` puts .build/web/** beside the
+ * bundle; locally it is the repository root, where `osls offline` runs.
  */
-const WEB_DIR = resolve(process.cwd(), '.build', 'web');
+const WEB_DIR = resolve(process.cwd(), process.env.CODEDANCE_WEB_DIR || join('.build', 'web'));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',

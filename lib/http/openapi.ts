@@ -5,59 +5,41 @@ import { RELEASE_ACTIONS } from '../domain/release-actions.js';
 import { RELEASE_PHASES, releaseStatusSchema } from '../domain/release.js';
 import { releaseDocumentSchema } from '../domain/release-schema.js';
 import { canaryDeploymentSchema } from '../domain/spec-schema.js';
-import { actorSchema, rolloutStatusSchema } from '../domain/state.js';
+import {
+  auditEventSchema, errorBodySchema, eventListSchema, pageSchema, releaseViewSchema, rolloutViewSchema, whoAmISchema,
+  ACTION_NAMES, RELEASE_VIEW_PHASES, ROLE_NAMES,
+} from './api-schemas.js';
 import type { Role } from './auth.js';
 import type { ReleaseView } from './release-view.js';
 import type { rolloutView } from './views.js';
 
 /**
- * The API's answers as zod schemas, built from the schemas the state is stored with, and the OpenAPI 3.1
- * document generated from them and from the request schemas (GET /openapi.json). The CLI parses answers
- * with these same schemas. Top-level views are loose so a client ignores fields it does not know yet.
+ * The OpenAPI 3.1 document (GET /openapi.json), generated from the request schemas and from the answer
+ * schemas of api-schemas.ts, which the CLI and the dashboard parse answers with. They are re-exported
+ * here so server code keeps one import.
  */
-const ro = rolloutStatusSchema.shape;
-export const rolloutViewSchema = z.object({
-  id: ro.id, name: z.string(), namespace: z.string(), cluster: z.string(), targetDeployment: z.string(), canaryImage: z.string(),
-  phase: ro.phase, pause: ro.pause, failure: ro.failure, message: ro.message,
-  step: z.object({ index: z.number().int(), number: z.number().int(), total: z.number().int() }),
-  canaryWeight: ro.canaryWeight, analysis: ro.analysis, approvals: ro.approvals, version: ro.version,
-  createdAt: ro.createdAt, createdBy: ro.createdBy, updatedAt: ro.updatedAt, nextTickAt: ro.nextTickAt, releaseId: ro.releaseId,
-  /** The normalised spec; only the steps are described here, the rest is as the document says. */
-  spec: z.object({ steps: z.array(z.object({ weight: z.number(), pauseMs: z.number(), approval: z.boolean() })) }),
-  /** Only on action answers: the same action had already been applied (nothing changed). */
-  alreadyDone: z.boolean().optional(),
-}).loose();
-
-const rel = releaseStatusSchema.shape;
-export const releaseViewSchema = z.object({
-  id: rel.id, name: z.string(), phase: rel.phase, message: rel.message, haltReason: rel.haltReason, haltOnFailure: z.boolean(),
-  currentWave: z.string().optional(),
-  waves: z.array(rel.waves.element.extend({ clusters: z.array(z.string()), maxParallel: z.number().int(), approval: z.boolean() })),
-  services: z.array(z.string()), clusters: z.array(z.string()),
-  /** One cell per service × cluster: its rollout, phase and (failed, waiting, cancelled) reason. */
-  matrix: z.array(rel.items.element.omit({ wave: true }).extend({ wave: z.string() })),
-  version: rel.version, createdAt: rel.createdAt, updatedAt: rel.updatedAt, createdBy: rel.createdBy,
-  alreadyDone: z.boolean().optional(),
-}).loose();
+export { auditEventSchema, errorBodySchema, eventListSchema, pageSchema, releaseViewSchema, rolloutViewSchema };
 
 // Compile-time guards: what the handlers answer (views.ts, release-view.ts) must fit these schemas, so a
-// renamed field breaks `tsc` here instead of the CLI or the document at run time.
+// renamed field breaks `tsc` here instead of the CLI, the dashboard or the document at run time.
 export const rolloutViewFits = (view: ReturnType<typeof rolloutView>): z.input<typeof rolloutViewSchema> => view;
 export const releaseViewFits = (view: ReleaseView): z.input<typeof releaseViewSchema> => view;
 
-export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().optional() });
-
-export const auditEventSchema = z.object({
-  type: z.string(), at: z.string(), actor: actorSchema.optional(), message: z.string(),
-  /** Rollout events only: the place in the hash chain. */
-  position: z.number().int().optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
-}).loose();
-export const eventListSchema = z.object({ items: z.array(auditEventSchema) });
-
-export const errorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })).default([]) }),
-});
+// api-schemas.ts restates the release phases, wave and cell fields, the roles and the action names (their
+// home modules need node:crypto or carry engine logic the browser has no use for); these break `tsc` the
+// moment the two copies differ, either way.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Stored = z.output<typeof releaseStatusSchema>;
+type Viewed = z.output<typeof releaseViewSchema>;
+export const releaseViewMatchesState: [
+  Same<Viewed['phase'], Stored['phase']>,
+  Same<Omit<Viewed['waves'][number], 'clusters' | 'maxParallel' | 'approval'>, Stored['waves'][number]>,
+  Same<Omit<Viewed['matrix'][number], 'wave'>, Omit<Stored['items'][number], 'wave'>>,
+  Same<Pick<Viewed, 'id' | 'message' | 'haltReason' | 'version' | 'createdAt' | 'updatedAt' | 'createdBy'>, Pick<Stored, 'id' | 'message' | 'haltReason' | 'version' | 'createdAt' | 'updatedAt' | 'createdBy'>>,
+  Same<(typeof RELEASE_PHASES)[number], (typeof RELEASE_VIEW_PHASES)[number]>,
+  Same<Role, (typeof ROLE_NAMES)[number]>,
+  Same<(typeof ACTIONS)[number], (typeof ACTION_NAMES)[number]>,
+] = [true, true, true, true, true, true, true];
 
 const actionBody = z.strictObject({ comment: z.string().max(2000).optional(), step: z.union([z.number().int().min(1), z.literal('promotion')]).optional() });
 const releaseActionBody = z.strictObject({ comment: z.string().max(2000).optional(), wave: z.string().min(1).optional() });
@@ -68,7 +50,7 @@ const SCHEMAS = {
   RolloutView: rolloutViewSchema, ReleaseView: releaseViewSchema,
   RolloutPage: pageSchema(rolloutViewSchema), ReleasePage: pageSchema(releaseViewSchema),
   EventList: eventListSchema, Error: errorBodySchema, ActionBody: actionBody, ReleaseActionBody: releaseActionBody,
-  AuditVerification: verifyResult, Health: z.object({ status: z.literal('ok') }), WhoAmI: z.object({ name: z.string(), role: z.string() }),
+  AuditVerification: verifyResult, Health: z.object({ status: z.literal('ok') }), WhoAmI: whoAmISchema,
 } as const;
 type SchemaName = keyof typeof SCHEMAS;
 /** Described as the client writes them (defaults optional); every other schema as the server answers. */

@@ -74,6 +74,14 @@ describe('dashboard in Chromium', () => {
     expect(script).toBeDefined();
     const asset = await fetch(`${stack.api.url}${script}`);
     expect([asset.status, asset.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    // React and antd come as their own long-cached vendor chunks (web/vite.config.ts), each served and under 500 kB.
+    const preloads = [...html.matchAll(/rel="modulepreload"[^>]*href="(\/ui\/assets\/[^"]+\.js)"/g)].map(([, path]) => path!);
+    expect(preloads.map((path) => /assets\/(.+)-[\w-]{8}\.js$/.exec(path)?.[1])).toEqual(expect.arrayContaining(['react', 'antd', 'antd-deps', 'zod']));
+    for (const path of preloads) {
+      const chunk = await fetch(`${stack.api.url}${path}`);
+      expect([path, chunk.status, chunk.headers.get('cache-control')]).toEqual([path, 200, 'public, max-age=31536000, immutable']);
+      expect((await chunk.arrayBuffer()).byteLength, path).toBeLessThan(500 * 1024);
+    }
     expect((await fetch(`${stack.api.url}/ui/rollouts/anything`)).headers.get('content-type')).toMatch(/text\/html/);
     expect((await fetch(`${stack.api.url}/ui/assets/missing.js`)).status).toBe(404);
   });

@@ -1,12 +1,15 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from 'react';
 import { Button, Layout, Spin, Tag, Typography } from 'antd';
 import { ApiError, api, type Principal } from './api';
 import { Login, loginProblem } from './pages/Login';
-import { RolloutList } from './pages/RolloutList';
-import { RolloutPage } from './pages/RolloutPage';
-import { ReleaseList, ReleasePage } from './pages/Releases';
 import { href, useRoute } from './router';
 import { SessionContext, forgetToken, storeToken, storedToken, type Session } from './session';
+
+// Each page is its own chunk, fetched when first shown: the login screen needs none of them.
+const RolloutList = lazy(() => import('./pages/RolloutList').then((m) => ({ default: m.RolloutList })));
+const RolloutPage = lazy(() => import('./pages/RolloutPage').then((m) => ({ default: m.RolloutPage })));
+const ReleaseList = lazy(() => import('./pages/Releases').then((m) => ({ default: m.ReleaseList })));
+const ReleasePage = lazy(() => import('./pages/Releases').then((m) => ({ default: m.ReleasePage })));
 
 /** Login gate, header and page switch. A token the API stops accepting sends the user back to login. */
 export function Shell() {
@@ -58,10 +61,12 @@ export function Shell() {
           </span>
         </Layout.Header>
         <Layout.Content style={{ padding: 16, maxWidth: 1400, width: '100%', margin: '0 auto', boxSizing: 'border-box' }}>
-          {route.page === 'rollouts' && <RolloutList />}
-          {route.page === 'rollout' && <RolloutPage key={route.id} id={route.id} />}
-          {route.page === 'releases' && <ReleaseList />}
-          {route.page === 'release' && <ReleasePage key={route.id} id={route.id} />}
+          <Suspense fallback={<Spin style={{ display: 'block', margin: 48 }} />}>
+            {route.page === 'rollouts' && <RolloutList />}
+            {route.page === 'rollout' && <RolloutPage key={route.id} id={route.id} />}
+            {route.page === 'releases' && <ReleaseList />}
+            {route.page === 'release' && <ReleasePage key={route.id} id={route.id} />}
+          </Suspense>
         </Layout.Content>
       </Layout>
     </SessionContext.Provider>

@@ -1,60 +1,20 @@
+import type { z } from 'zod';
+import {
+  auditEventSchema, errorBodySchema, pageSchema, releaseViewSchema, rolloutViewSchema, whoAmISchema,
+} from '../../lib/http/api-schemas.js';
+import type { ActionKind, ReleaseCellView, RolloutView, WhoAmI } from '../../lib/http/api-types.js';
+
 /**
- * The dashboard's view of the engine's HTTP API (see README "HTTP API"). The shapes mirror
- * lib/http/views.ts and lib/http/release-view.ts; only the fields the pages read are typed.
+ * The dashboard's view of the engine's HTTP API (see README "HTTP API"). The answer types and the zod
+ * schemas come from lib/http/api-schemas.ts — the same ones the CLI parses with and /openapi.json is
+ * generated from — so an answer that drifts from them is reported here, not mis-drawn by a page.
  */
-export type Role = 'viewer' | 'deployer' | 'approver' | 'admin';
-export type ActionKind = 'approve' | 'reject' | 'pause' | 'resume' | 'abort' | 'promote';
-export const ACTIONS: ActionKind[] = ['approve', 'reject', 'pause', 'resume', 'abort', 'promote'];
+export type { ActionKind, AuditEvent, MetricResult, Page, ReleaseView, Role, RolloutView } from '../../lib/http/api-types.js';
+export type ReleaseCell = ReleaseCellView;
+export type Principal = WhoAmI;
 
-export interface Actor { id: string; via: string }
-
-export interface MetricResult { metric: string; value: number | null; threshold: string; breached: boolean; score: number | null }
-
-export interface RolloutView {
-  id: string;
-  name: string;
-  namespace: string;
-  cluster: string;
-  targetDeployment: string;
-  canaryImage: string;
-  phase: string;
-  pause?: { reason: string; since: string; message: string; gate?: number | 'promotion' };
-  failure?: { reason: string; message: string };
-  message: string;
-  step: { index: number; number: number; total: number };
-  canaryWeight: number;
-  analysis: { failures: number; last?: { at: string; verdict: string; score: number | null; reason: string; metrics?: MetricResult[] } };
-  approvals: Array<{ gate: number | 'promotion'; decision: string; actor: Actor; at: string; comment?: string }>;
-  createdAt: string;
-  createdBy: Actor;
-  updatedAt: string;
-  releaseId?: string;
-  spec: { steps: Array<{ weight: number; pauseMs?: number; approval?: boolean }> };
-}
-
-export interface AuditEvent {
-  type: string;
-  at: string;
-  actor?: Actor;
-  message: string;
-  position?: number;
-  data?: Record<string, unknown>;
-}
-
-export interface ReleaseWave {
-  name: string; clusters: string[]; maxParallel?: number; approval?: boolean; phase: string;
-  startedAt?: string; completedAt?: string; approvedBy?: string;
-}
-
-export interface ReleaseCell { service: string; cluster: string; wave?: string; phase: string; rolloutId?: string; reason?: string }
-
-export interface ReleaseView {
-  id: string; name: string; phase: string; message?: string; haltOnFailure?: boolean; currentWave?: string;
-  waves: ReleaseWave[]; services: string[]; clusters: string[]; matrix: ReleaseCell[];
-  createdAt: string; updatedAt?: string; createdBy?: Actor;
-}
-
-export interface Page<T> { items: T[]; nextCursor?: string }
+/** The order the buttons are shown in. */
+export const ACTIONS: readonly ActionKind[] = ['approve', 'reject', 'pause', 'resume', 'abort', 'promote'];
 
 /** An error answer of the API: `{error: {code, message, details}}`, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -67,7 +27,7 @@ export class ApiError extends Error {
 /** Same origin by default: the API serves the dashboard, and the dev server proxies the API's paths. */
 const baseUrl = (): string => '';
 
-export async function request<T>(token: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+export async function request<S extends z.ZodType>(schema: S, token: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<z.output<S>> {
   let response: Response;
   try {
     response = await fetch(`${baseUrl()}${path}`, {
@@ -88,28 +48,37 @@ export async function request<T>(token: string, method: string, path: string, bo
     // Not JSON (a proxy's error page): reported below with the status only.
   }
   if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string; details?: Array<{ path: string; message: string }> } } | undefined)?.error;
+    const error = errorBodySchema.safeParse(parsed).data?.error;
     throw new ApiError(response.status, error?.code ?? `HTTP${response.status}`, error?.message ?? `The API answered ${response.status}`, error?.details ?? []);
   }
-  return parsed as T;
+  const answer = schema.safeParse(parsed);
+  if (!answer.success) {
+    // An API older or newer than this page: name the fields instead of drawing half a page.
+    const details = answer.error.issues.slice(0, 5).map((issue) => ({ path: issue.path.join('.') || '(answer)', message: issue.message }));
+    throw new ApiError(response.status, 'UnexpectedAnswer', `${method} ${path.split('?')[0]} answered in an unexpected shape: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  }
+  return answer.data;
 }
 
-export interface Principal { name: string; role: Role }
+const rolloutPage = pageSchema(rolloutViewSchema);
+const releasePage = pageSchema(releaseViewSchema);
+const eventPage = pageSchema(auditEventSchema);
+const segments = (...parts: string[]): string => parts.map(encodeURIComponent).join('/');
 
 export const api = {
-  whoami: (token: string) => request<Principal>(token, 'GET', '/whoami'),
-  rollouts: (token: string, signal?: AbortSignal) => request<Page<RolloutView>>(token, 'GET', '/rollouts?limit=200', undefined, signal),
-  rollout: (token: string, id: string, signal?: AbortSignal) => request<RolloutView>(token, 'GET', `/rollouts/${encodeURIComponent(id)}`, undefined, signal),
-  events: (token: string, id: string, signal?: AbortSignal) => request<Page<AuditEvent>>(token, 'GET', `/rollouts/${encodeURIComponent(id)}/events`, undefined, signal),
+  whoami: (token: string) => request(whoAmISchema, token, 'GET', '/whoami'),
+  rollouts: (token: string, signal?: AbortSignal) => request(rolloutPage, token, 'GET', '/rollouts?limit=200', undefined, signal),
+  rollout: (token: string, id: string, signal?: AbortSignal) => request(rolloutViewSchema, token, 'GET', `/rollouts/${segments(id)}`, undefined, signal),
+  events: (token: string, id: string, signal?: AbortSignal) => request(eventPage, token, 'GET', `/rollouts/${segments(id)}/events`, undefined, signal),
   act: (token: string, id: string, action: ActionKind, body: { comment?: string; step?: number | 'promotion' }) =>
-    request<RolloutView>(token, 'POST', `/rollouts/${encodeURIComponent(id)}/${action}`, body),
-  releases: (token: string, signal?: AbortSignal) => request<Page<ReleaseView>>(token, 'GET', '/releases?limit=100', undefined, signal),
-  release: (token: string, id: string, signal?: AbortSignal) => request<ReleaseView>(token, 'GET', `/releases/${encodeURIComponent(id)}`, undefined, signal),
-  releaseEvents: (token: string, id: string, signal?: AbortSignal) => request<Page<AuditEvent>>(token, 'GET', `/releases/${encodeURIComponent(id)}/events`, undefined, signal),
+    request(rolloutViewSchema, token, 'POST', `/rollouts/${segments(id, action)}`, body),
+  releases: (token: string, signal?: AbortSignal) => request(releasePage, token, 'GET', '/releases?limit=100', undefined, signal),
+  release: (token: string, id: string, signal?: AbortSignal) => request(releaseViewSchema, token, 'GET', `/releases/${segments(id)}`, undefined, signal),
+  releaseEvents: (token: string, id: string, signal?: AbortSignal) => request(eventPage, token, 'GET', `/releases/${segments(id)}/events`, undefined, signal),
 };
 
 /** Which actions a role may take; the API enforces the same rule (403 naming the missing role). */
-export function allowedActions(role: Role): ActionKind[] {
+export function allowedActions(role: Principal['role']): readonly ActionKind[] {
   switch (role) {
     case 'admin': return ACTIONS;
     case 'approver': return ['approve', 'reject'];
@@ -119,7 +88,7 @@ export function allowedActions(role: Role): ActionKind[] {
 }
 
 /** Which actions make sense for a rollout in its current phase (the API answers 409 to the rest). */
-export function applicableActions(rollout: RolloutView): ActionKind[] {
+export function applicableActions(rollout: RolloutView): readonly ActionKind[] {
   const { phase, pause } = rollout;
   if (phase === 'Completed' || phase === 'Failed' || phase === 'RollingBack') return [];
   if (phase === 'Promoting') return ['abort'];
