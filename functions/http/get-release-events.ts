@@ -1,4 +1,4 @@
-import { listReleaseEvents } from '../../lib/app/release-use-cases.js';
+import { listReleaseEvents } from '../../lib/app/query-releases.js';
 import { releasePathId } from '../../lib/http/release-params.js';
 import { json } from '../../lib/http/responses.js';
 import { route } from '../../lib/http/route.js';

@@ -1,4 +1,4 @@
-import { getRelease } from '../../lib/app/release-use-cases.js';
+import { getRelease } from '../../lib/app/query-releases.js';
 import { releasePathId } from '../../lib/http/release-params.js';
 import { releaseView } from '../../lib/http/release-view.js';
 import { json } from '../../lib/http/responses.js';

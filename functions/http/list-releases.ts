@@ -1,4 +1,4 @@
-import { listReleases } from '../../lib/app/release-use-cases.js';
+import { listReleases } from '../../lib/app/query-releases.js';
 import { parseQuery } from '../../lib/http/params.js';
 import { releaseListQuery } from '../../lib/http/release-params.js';
 import { releaseView } from '../../lib/http/release-view.js';

@@ -7,6 +7,7 @@ import type { ReleaseStore } from '../ports/release-store.js';
 import type { Dependencies } from './dependencies.js';
 import { ActiveRolloutExistsError, AppError, ConcurrentUpdateError, NotFoundError } from './errors.js';
 import { startRollout } from './start-rollout.js';
+import { releasesOf } from './query-releases.js';
 import { log } from '../log.js';
 
 const ATTEMPTS = 8;
@@ -14,12 +15,6 @@ const READ_CONCURRENCY = 16;
 /** A transaction holds at most 100 items; a pass that has more to say folds the routine events. */
 const MAX_EVENTS = 90;
 
-export type ReleaseDependencies = Dependencies & { releases: NonNullable<Dependencies['releases']> };
-
-export function releasesOf(deps: Dependencies): ReleaseDependencies['releases'] {
-  if (!deps.releases) throw new AppError('ReleasesNotConfigured', 501, 'Releases are not configured in this deployment');
-  return deps.releases;
-}
 
 /**
  * One scheduler pass over one release: observe its rollouts, plan, start what the plan says, save.

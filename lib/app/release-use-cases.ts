@@ -3,12 +3,11 @@ import { ReleaseActionConflict, applyReleaseAction, type ReleaseActionRequest } 
 import { parseCanaryDeployment } from '../domain/spec.js';
 import type { Actor } from '../domain/state.js';
 import { ValidationError, type FieldProblem } from '../domain/validation.js';
-import type { ReleaseFilter } from '../ports/release-store.js';
-import type { AuditEvent, Page } from '../ports/rollout-store.js';
 import { actOnRollout } from './act-on-rollout.js';
-import { advanceRelease, releasesOf } from './advance-release.js';
+import { advanceRelease } from './advance-release.js';
+import { getRelease, releasesOf } from './query-releases.js';
 import type { Dependencies } from './dependencies.js';
-import { AppError, ConcurrentUpdateError, ConflictError, NotFoundError } from './errors.js';
+import { AppError, ConcurrentUpdateError, ConflictError } from './errors.js';
 import { log } from '../log.js';
 
 const ATTEMPTS = 5;
@@ -90,19 +89,4 @@ async function abortRollouts(deps: Dependencies, ids: string[], request: Release
       if (!(error instanceof AppError && error.status === 409)) throw error;
     }
   }));
-}
-
-export async function getRelease(deps: Dependencies, id: string): Promise<ReleaseState> {
-  const release = await releasesOf(deps).get(id);
-  if (!release) throw new NotFoundError(`Release ${id}`);
-  return release;
-}
-
-export function listReleases(deps: Dependencies, filter: ReleaseFilter): Promise<Page<ReleaseState>> {
-  return releasesOf(deps).list(filter);
-}
-
-export async function listReleaseEvents(deps: Dependencies, id: string): Promise<AuditEvent[]> {
-  await getRelease(deps, id);
-  return releasesOf(deps).releaseEvents(id);
 }
