@@ -7,9 +7,9 @@ import { allows, type Principal, type Role } from './auth.js';
 import { HttpError } from './responses.js';
 
 /** Path and query parameters, validated with zod like bodies; errors name the parameter. */
-export function pathId(event: APIGatewayProxyEventV2): string {
+export function pathId(event: APIGatewayProxyEventV2, what: 'rollout' | 'release' = 'rollout'): string {
   const id = event.pathParameters?.id;
-  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new HttpError(404, 'NotFound', 'No rollout has that id');
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new HttpError(404, 'NotFound', `No ${what} has that id`);
   return id;
 }
 

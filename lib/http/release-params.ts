@@ -4,12 +4,9 @@ import { RELEASE_ACTIONS, type ReleaseActionKind } from '../domain/release-actio
 import { RELEASE_PHASES } from '../domain/release.js';
 import { ValidationError, issuesToDetails } from '../domain/validation.js';
 import { HttpError } from './responses.js';
+import { pathId } from './params.js';
 
-export function releasePathId(event: APIGatewayProxyEventV2): string {
-  const id = event.pathParameters?.id;
-  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new HttpError(404, 'NotFound', 'No release has that id');
-  return id;
-}
+export const releasePathId = (event: APIGatewayProxyEventV2): string => pathId(event, 'release');
 
 export function releaseActionName(event: APIGatewayProxyEventV2): ReleaseActionKind {
   const parsed = z.enum(RELEASE_ACTIONS).safeParse(event.pathParameters?.action);
