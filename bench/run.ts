@@ -57,11 +57,11 @@ if (only.has('rollback')) {
 }
 
 if (only.has('releases')) {
-  say('[bench] releases: 50 services over 3 clusters in two waves (maxParallel 10), DynamoDB Local and local-aws-sqs, fake clusters');
+  say('[bench] releases: 50 services over 3 clusters in two waves (maxParallel 10), DynamoDB Local and local-aws-sqs, fake clusters, 16 concurrent tick consumers (Lambda scales its SQS pollers)');
   const dynamo = await startDynamoDbLocal();
   const sqs = await startSqsLocal();
   try {
-    const releases = await benchReleaseWaves({ dynamodb: dynamo.endpoint, sqs: sqs.endpoint }, 50, 8, say);
+    const releases = await benchReleaseWaves({ dynamodb: dynamo.endpoint, sqs: sqs.endpoint }, 50, 16, say);
     report.releases = releases;
     printReleaseWaves(releases, say);
   } finally {
