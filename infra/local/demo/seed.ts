@@ -4,7 +4,7 @@
  * kubeconfig (the engine's token may not create namespaces or route objects). Idempotent: objects that
  * already exist are left as they are, so a demo can be re-seeded over a running cluster.
  */
-import { ApiException, AppsV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import type { DemoProvider } from './weights.js';
 
 export interface SeedOptions {
@@ -86,12 +86,13 @@ export async function seedDemoApp(opts: SeedOptions): Promise<SeededApp> {
       throw new Error(`seed ${m.kind} ${o.namespace}/${m.metadata?.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });
   }
-  await waitAvailable(kc.makeApiClient(AppsV1Api), o.namespace, o.app, opts.timeoutMs ?? 120_000);
+  await waitAvailable(kc, o.namespace, o.app, opts.timeoutMs ?? 120_000);
   return { namespace: o.namespace, app: o.app, image: o.image, provider: o.provider };
 }
 
 /** Available = the controller saw this generation and enough pods are Ready (kwok makes them so in ~1 s). */
-async function waitAvailable(apps: AppsV1Api, namespace: string, name: string, timeoutMs: number): Promise<void> {
+async function waitAvailable(kc: KubeConfig, namespace: string, name: string, timeoutMs: number): Promise<void> {
+  const apps = kc.makeApiClient(AppsV1Api);
   const deadline = Date.now() + timeoutMs;
   let last = 'not read yet';
   while (Date.now() < deadline) {
@@ -102,5 +103,16 @@ async function waitAvailable(apps: AppsV1Api, namespace: string, name: string, t
     last = `ready ${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? '?'}, conditions ${JSON.stringify(d.status?.conditions ?? [])}`;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`Deployment ${namespace}/${name} not available after ${timeoutMs} ms: ${last}`);
+  const pods = await describePods(kc, namespace, name).catch((err: unknown) => `pods unreadable: ${String(err)}`);
+  throw new Error(`Deployment ${namespace}/${name} on ${kc.getCurrentCluster()?.server} not available after ${timeoutMs} ms: ${last}; ${pods}`);
+}
+
+/** Which layer stalled: no pod (ReplicaSet controller), unbound (scheduler), bound but Pending (kwok). */
+async function describePods(kc: KubeConfig, namespace: string, app: string): Promise<string> {
+  const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+  if (pods.items.length === 0) return 'no pods';
+  return `pods ${JSON.stringify(pods.items.map((p) => ({
+    name: p.metadata?.name, node: p.spec?.nodeName ?? null, phase: p.status?.phase,
+    ready: p.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? null, deleting: Boolean(p.metadata?.deletionTimestamp),
+  })))}`;
 }

@@ -18,7 +18,7 @@ export interface ApiResponse {
   body: string;
 }
 
-export function call(target: ApiTarget, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+export function call(target: ApiTarget, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
   const url = new URL(path, target.server);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -30,7 +30,7 @@ export function call(target: ApiTarget, method: string, path: string, body?: unk
       headers: {
         accept: 'application/json',
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
-        ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
       },
       timeout: 10_000,
     }, (res) => {

@@ -18,8 +18,9 @@ import { readServingCA, writeCredentials, ENGINE_USER } from './certs.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kwokArgs, schedulerArgs } from './components.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { fakeNode, kwokConfigYaml } from './kwok-stages.js';
+import { startPodResync, type PodResync } from './pod-resync.js';
 import {
-  freePort, recordPids, removeDirs, startProcess, startWatchdog, stopProcesses, waitUntil, type Proc,
+  freePort, recordPids, removeDirs, startProcess, startWatchdog, stopProcesses, tailLog, waitUntil, type Proc,
 } from './processes.js';
 
 export interface LocalCluster {
@@ -73,15 +74,21 @@ export async function startClusters(opts: StartOptions): Promise<LocalClusters> 
   writeFileSync(pidFile, '');
   const watchdog = startWatchdog(pidFile, tempDirs, join(baseDir, 'watchdog.log'));
   const procs: Proc[] = [];
+  const resyncs: PodResync[] = [];
+  let stopping: Promise<void> | undefined;
   const spawnLogged = (name: string, binary: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv) => {
     const p = startProcess(name, bin(binary), args, logFile, env);
     procs.push(p);
     recordPids(pidFile, [p]);
+    // A component that dies later leaves pods Pending or Deployments unrolled with no error anywhere: say so.
+    void p.exited.then((code) => {
+      if (!stopping) say(`${name} exited unexpectedly (${code}); ${logFile}:\n${tailLog(logFile, 15)}`);
+    });
     return p;
   };
 
-  let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
+    for (const r of resyncs) r.stop();
     const [etcd, ...rest] = procs;
     await stopProcesses(rest); // clients first, so nothing logs etcd connection errors on the way down
     await stopProcesses(etcd ? [etcd] : []);
@@ -95,7 +102,7 @@ export async function startClusters(opts: StartOptions): Promise<LocalClusters> 
     const etcdUrl = `http://127.0.0.1:${ports.client}`;
     await waitUntil('etcd /health', () => etcdHealthy(etcdUrl), [etcd], STARTUP_TIMEOUT_MS);
     say(`etcd ready at ${etcdUrl}`);
-    const ctx = { baseDir, etcd, etcdUrl, nodes: opts.nodes ?? 3, spawn: spawnLogged, say };
+    const ctx = { baseDir, etcd, etcdUrl, nodes: opts.nodes ?? 3, spawn: spawnLogged, say, resyncs };
     const clusters = await Promise.all(opts.names.map((name) => startCluster(name, ctx)));
     say(`${clusters.length} cluster(s) ready: ${clusters.map((c) => `${c.name}=${c.server}`).join(' ')}`);
     return { clusters, stop };
@@ -112,6 +119,7 @@ interface Ctx {
   nodes: number;
   spawn: (name: string, binary: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv) => Proc;
   say: (line: string) => void;
+  resyncs: PodResync[];
 }
 
 async function startCluster(name: string, ctx: Ctx): Promise<LocalCluster> {
@@ -165,6 +173,7 @@ async function startCluster(name: string, ctx: Ctx): Promise<LocalCluster> {
       return ready.length >= nodeNames.length;
     }, [kwok, ...deps], STARTUP_TIMEOUT_MS),
   ]);
+  ctx.resyncs.push(startPodResync(admin, (line) => ctx.say(`${name}: ${line}`)));
   ctx.say(`${name}: controller-manager, scheduler, kwok (${ctx.nodes} nodes) ready`);
   return { name, server, caData, adminToken: creds.adminToken, engineToken: creds.engineToken, kubeconfigPath, engineKubeconfigPath };
 }

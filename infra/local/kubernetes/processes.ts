@@ -82,8 +82,25 @@ export function recordPids(pidFile: string, procs: Proc[]): void {
   appendFileSync(pidFile, procs.map((p) => `${p.child.pid}\n`).join(''));
 }
 
-/** A free loopback TCP port (the OS picks it; the tiny race until the child binds is acceptable locally). */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out; the OS may offer one again once its probe socket is closed. */
+const handedOut = new Set<number>();
+
+/**
+ * A free loopback TCP port that this process has not handed out before (the OS picks it; the tiny race
+ * until the child binds is acceptable locally, but two of our own children must never be given one port:
+ * the loser exits while the winner answers its health probe, and nobody notices).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await osFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);

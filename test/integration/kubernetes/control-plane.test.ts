@@ -5,11 +5,12 @@
  * Needs the binaries built once (`npm run cluster -- build`, 15-25 minutes the first time).
  */
 import {
-  ApiException, ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy,
+  AdmissionregistrationV1Api, ApiException, ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy,
   setHeaderOptions, type V1Deployment, type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startClusters, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
+import { RESYNC_ANNOTATION } from '../../../infra/local/kubernetes/pod-resync.js';
 
 const MINUTE = 60_000;
 const NS = 'default';
@@ -23,6 +24,7 @@ function clients(kubeconfigPath: string) {
     core: kc.makeApiClient(CoreV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
     crds: kc.makeApiClient(ApiextensionsV1Api),
+    admission: kc.makeApiClient(AdmissionregistrationV1Api),
   };
 }
 
@@ -56,9 +58,10 @@ describe('local Kubernetes control plane', () => {
   let east: ReturnType<typeof clients>;
   let west: ReturnType<typeof clients>;
   let eastEngine: ReturnType<typeof clients>;
+  const launcherLines: string[] = [];
 
   beforeAll(async () => {
-    local = await startClusters({ names: ['east', 'west'] });
+    local = await startClusters({ names: ['east', 'west'], log: (line) => { launcherLines.push(line); process.stderr.write(`[k8s] ${line}\n`); } });
     const [e, w] = local.clusters;
     east = clients(e!.kubeconfigPath);
     west = clients(w!.kubeconfigPath);
@@ -135,4 +138,40 @@ describe('local Kubernetes control plane', () => {
     const specPatch = eastEngine.custom.patchNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web', body: { spec: { canaryVersion: 'demo:v3' } } }, mergePatch);
     expect(await statusOf(specPatch)).toBe(403);
   }, 2 * MINUTE);
+
+  it('re-syncs a bound pod that kwok dropped after a refused status write, as a kubelet would', async () => {
+    // Prepare: a policy refuses status writes to pods labelled drop-status, which kwok does not retry.
+    const policyName = 'refuse-pod-status';
+    await east.admission.createValidatingAdmissionPolicy({ body: {
+      metadata: { name: policyName },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods/status'] }] },
+        validations: [{ expression: "!has(object.metadata.labels) || !('drop-status' in object.metadata.labels)", message: 'status writes refused by the test' }],
+      },
+    } });
+    await east.admission.createValidatingAdmissionPolicyBinding({ body: { metadata: { name: policyName }, spec: { policyName, validationActions: ['Deny'] } } });
+    // The policy is live once our own status write to an unscheduled pod is refused.
+    const labels = { 'drop-status': 'yes' };
+    await east.core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'probe', labels }, spec: { schedulerName: 'nobody', containers: [{ name: 'app', image: 'demo:v1' }] } } });
+    await waitFor(async () => {
+      const write = east.core.patchNamespacedPodStatus({ name: 'probe', namespace: NS, body: { status: { message: 'probe' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      expect(await statusOf(write)).not.toBe(200);
+    });
+
+    // Act: a pod bound straight to a kwok node; kwok's Ready write is refused and dropped.
+    await east.core.createNamespacedPod({ namespace: NS, body: { metadata: { name: 'dropped', labels }, spec: { nodeName: 'kwok-node-0', containers: [{ name: 'app', image: 'demo:v1' }] } } });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await east.core.readNamespacedPod({ name: 'dropped', namespace: NS })).status?.phase).toBe('Pending');
+    await east.admission.deleteValidatingAdmissionPolicyBinding({ name: policyName });
+
+    // Assess: nothing else touches the pod, so only the re-sync can have made it Ready.
+    const pod = await waitFor(async () => {
+      const p = await east.core.readNamespacedPod({ name: 'dropped', namespace: NS });
+      expect(isReady(p)).toBe(true);
+      return p;
+    });
+    expect(pod.metadata?.annotations?.[RESYNC_ANNOTATION]).toBeDefined();
+    expect(launcherLines.some((l) => l.includes('east: pod default/dropped on kwok-node-0 still Pending'))).toBe(true);
+  }, 3 * MINUTE);
 });
