@@ -4,7 +4,8 @@
  *
  * Why: serverless-esbuild bundles each function without code splitting, so the lazy
  * `import('../lib/adapters/kubernetes/registry.js')` in functions/wiring.ts is inlined into every bundle,
- * and @kubernetes/client-node (about 2 MB minified) lands in functions that never talk to a cluster.
+ * and the Kubernetes adapter (its REST client, kubeconfig reader and yaml) lands in functions that never
+ * talk to a cluster.
  * Only the tick reconciles rollouts against clusters; the HTTP functions need the registered cluster
  * *names* (wiring's LazyClusterRegistry knows them without the client), the dead-letter function marks
  * a rollout RollingBack and leaves the cluster work to the next tick, the sweeper only re-enqueues.
@@ -27,7 +28,8 @@ function entryPaths(entryPoints) {
 /**
  * In every bundle whose entry is not one of `kubernetesHandlers` (entry paths without extension), the
  * Kubernetes registry module becomes a stub that throws a clear error if a cluster is ever used, and any
- * other route to @kubernetes/client-node fails the build, so the client cannot creep back in unnoticed.
+ * other route to @kubernetes/client-node fails the build, so the package (whose generated API layer is
+ * about 2 MB minified) cannot creep back in unnoticed.
  */
 export function kubernetesOnlyWhereUsed(kubernetesHandlers) {
   const allowed = new Set(kubernetesHandlers.map(withoutExtension));

@@ -12,8 +12,8 @@ export interface LoadedRegistry extends ClusterRegistry {
 
 /**
  * Knows the registered cluster names at once but loads the Kubernetes client only when a cluster is
- * first used: importing @kubernetes/client-node costs hundreds of milliseconds, and most HTTP
- * functions (reads, actions) never talk to a cluster.
+ * first used: most HTTP functions (reads, actions) never talk to a cluster, so they should not pay for
+ * loading the Kubernetes adapter.
  */
 export class LazyClusterRegistry implements ClusterRegistry, StatusMirror {
   private loaded: Promise<LoadedRegistry> | undefined;

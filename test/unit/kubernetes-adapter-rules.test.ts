@@ -8,7 +8,7 @@ import { retryOnConflict, translate } from '../../lib/adapters/kubernetes/errors
 import { canaryWeightOfRules, withCanaryWeight as gatewayWeight } from '../../lib/adapters/kubernetes/gateway-api.js';
 import { canaryWeightOf, withCanaryWeight as istioWeight, withSubsets } from '../../lib/adapters/kubernetes/istio.js';
 import { canaryWeightOfIngress } from '../../lib/adapters/kubernetes/nginx.js';
-import { buildKubeConfig } from '../../lib/adapters/kubernetes/client.js';
+import { connect } from '../../lib/adapters/kubernetes/client.js';
 import { clusterConfigSchema, createClusterRegistry } from '../../lib/adapters/kubernetes/registry.js';
 import { canaryAvailable, crashSignalOf, rolloutComplete } from '../../lib/adapters/kubernetes/workload.js';
 import { specFor } from '../integration/kubernetes-adapter/seed.js';
@@ -154,10 +154,11 @@ describe('client and registry', () => {
     const saved = { ...process.env };
     try {
       Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret' });
-      const kc = buildKubeConfig({ eks: { clusterName: 'prod', region: 'eu-west-1', server: 'https://x.eks.amazonaws.com', caData: 'LS0t' } });
-      const opts: { headers?: Record<string, unknown> } = {};
-      await kc.applyToHTTPSOptions(opts);
-      expect(String(opts.headers?.Authorization)).toMatch(/^Bearer k8s-aws-v1\.[A-Za-z0-9_-]+$/);
+      const conn = await connect({ eks: { clusterName: 'prod', region: 'eu-west-1', server: 'https://x.eks.amazonaws.com', caData: 'LS0t' } });
+      const headers = async () => (await conn.requestOptions()).headers as Record<string, unknown>;
+      const [first, second] = [await headers(), await headers()];
+      expect(String(first.authorization)).toMatch(/^Bearer k8s-aws-v1\.[A-Za-z0-9_-]+$/);
+      expect(second.authorization).toBeDefined();
     } finally {
       process.env = saved;
     }

@@ -33,27 +33,27 @@ export async function ensureCanaryService(kube: KubeClients, spec: RolloutSpec):
   const [target, stable] = await Promise.all([
     readTarget(kube, spec),
     call(kube.cluster, 'get', serviceRef(spec, stableService, 'create it or set spec.trafficRouting.stableService'),
-      () => kube.core.readNamespacedService({ name: stableService, namespace: spec.namespace })),
+      () => kube.services.read({ name: stableService, namespace: spec.namespace })),
   ]);
   const desired = canaryServiceFrom(stable, spec, canaryMatchLabels(target));
   const ref = serviceRef(spec, canaryService);
   try {
-    await kube.core.createNamespacedService({ namespace: spec.namespace, body: desired });
+    await kube.services.create({ namespace: spec.namespace, body: desired });
     return;
   } catch (err) {
     if (!isConflict(err)) throw translate(kube.cluster, 'create', ref, err);
   }
   await retryOnConflict(kube.cluster, ref, async () => {
-    const existing = await readExisting(kube.cluster, ref, () => kube.core.readNamespacedService({ name: canaryService, namespace: spec.namespace }));
+    const existing = await readExisting(kube.cluster, ref, () => kube.services.read({ name: canaryService, namespace: spec.namespace }));
     const current = canaryServiceFrom(existing, spec, existing.spec?.selector ?? {});
     if (sameJson(existing.spec?.selector, desired.spec?.selector) && sameJson(current.spec?.ports, desired.spec?.ports)) return;
     // Keep clusterIP and the rest of what the apiserver filled in; replace only selector and ports.
     const body: V1Service = { ...existing, spec: { ...existing.spec, selector: desired.spec?.selector, ports: desired.spec?.ports } };
-    await call(kube.cluster, 'update', ref, () => kube.core.replaceNamespacedService({ name: canaryService, namespace: spec.namespace, body }));
+    await call(kube.cluster, 'update', ref, () => kube.services.replace({ name: canaryService, namespace: spec.namespace, body }));
   });
 }
 
 export async function deleteCanaryService(kube: KubeClients, spec: RolloutSpec): Promise<void> {
   const name = spec.trafficRouting.canaryService;
-  await callOptional(kube.cluster, 'delete', serviceRef(spec, name), () => kube.core.deleteNamespacedService({ name, namespace: spec.namespace }));
+  await callOptional(kube.cluster, 'delete', serviceRef(spec, name), () => kube.services.delete({ name, namespace: spec.namespace }));
 }

@@ -2,7 +2,7 @@
  * Translation of apiserver failures into one typed error. The reconcile loop only needs to know whether
  * retrying can help (`permanent`), and a person reading the rollout's message needs the object and the fix.
  */
-import { ApiException } from './client-node.js';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 import { z } from 'zod';
 import { DependencyError } from '../../app/errors.js';
 

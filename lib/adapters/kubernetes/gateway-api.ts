@@ -67,7 +67,7 @@ export function gatewayApiTraffic(kube: KubeClients): TrafficProvider {
   });
   const api = (spec: RolloutSpec) => ({ group: GROUP, version: VERSION, namespace: spec.namespace, plural: 'httproutes', name: spec.trafficRouting.routeObject });
   const read = async (spec: RolloutSpec) => parseObject(cluster, httpRoute,
-    await call(cluster, 'get', ref(spec), () => kube.custom.getNamespacedCustomObject(api(spec))),
+    await call(cluster, 'get', ref(spec), () => kube.custom.read(api(spec))),
     `HTTPRoute ${spec.namespace}/${spec.trafficRouting.routeObject}`);
 
   const rewrite = (spec: RolloutSpec, change: (rules: Rule[]) => Rule[]) => retryOnConflict(cluster, ref(spec), async () => {
@@ -75,7 +75,7 @@ export function gatewayApiTraffic(kube: KubeClients): TrafficProvider {
     const rules = change(route.spec.rules ?? []);
     if (sameJson(rules, route.spec.rules)) return;
     const body = { ...route, spec: { ...route.spec, rules } };
-    await call(cluster, 'update', ref(spec), () => kube.custom.replaceNamespacedCustomObject({ ...api(spec), body }));
+    await call(cluster, 'update', ref(spec), () => kube.custom.replace({ ...api(spec), body }));
   });
 
   return {

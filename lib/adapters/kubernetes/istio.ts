@@ -90,7 +90,7 @@ export function istioTraffic(kube: KubeClients): TrafficProvider {
   const api = (spec: RolloutSpec, plural: string, name: string) => ({ group: GROUP, version: VERSION, namespace: spec.namespace, plural, name });
 
   const readVs = async (spec: RolloutSpec) => parseObject(cluster, virtualService,
-    await call(cluster, 'get', vsRef(spec), () => kube.custom.getNamespacedCustomObject(api(spec, 'virtualservices', spec.trafficRouting.routeObject))),
+    await call(cluster, 'get', vsRef(spec), () => kube.custom.read(api(spec, 'virtualservices', spec.trafficRouting.routeObject))),
     `VirtualService ${spec.namespace}/${spec.trafficRouting.routeObject}`);
 
   /** Subsets first: a route naming a subset the DestinationRule lacks makes Envoy answer 503. */
@@ -99,17 +99,17 @@ export function istioTraffic(kube: KubeClients): TrafficProvider {
     const labels = { stable: stableMatchLabels(target), canary: canaryMatchLabels(target) };
     const ref = drRef(spec);
     await retryOnConflict(cluster, ref, async () => {
-      const raw = await callOptional(cluster, 'get', ref, () => kube.custom.getNamespacedCustomObject(api(spec, 'destinationrules', ref.name)));
+      const raw = await callOptional(cluster, 'get', ref, () => kube.custom.read(api(spec, 'destinationrules', ref.name)));
       if (raw === undefined) {
         const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'DestinationRule', metadata: { name: ref.name, namespace: spec.namespace, labels: MANAGED_LABELS }, spec: { host: spec.trafficRouting.stableService, subsets: withSubsets([], labels) } };
-        await call(cluster, 'create', ref, () => kube.custom.createNamespacedCustomObject({ ...api(spec, 'destinationrules', ref.name), body }));
+        await call(cluster, 'create', ref, () => kube.custom.create({ ...api(spec, 'destinationrules', ref.name), body }));
         return;
       }
       const dr = parseObject(cluster, destinationRule, raw, `DestinationRule ${spec.namespace}/${ref.name}`);
       const subsets = withSubsets(dr.spec.subsets ?? [], labels);
       if (sameJson(subsets, dr.spec.subsets)) return;
       const body = { ...dr, spec: { ...dr.spec, subsets } };
-      await call(cluster, 'update', ref, () => kube.custom.replaceNamespacedCustomObject({ ...api(spec, 'destinationrules', ref.name), body }));
+      await call(cluster, 'update', ref, () => kube.custom.replace({ ...api(spec, 'destinationrules', ref.name), body }));
     });
   }
 
@@ -121,7 +121,7 @@ export function istioTraffic(kube: KubeClients): TrafficProvider {
       const http = withCanaryWeight(vs.spec.http ?? [], spec, weight);
       if (sameJson(http, vs.spec.http)) return;
       const body = { ...vs, spec: { ...vs.spec, http } };
-      await call(cluster, 'update', vsRef(spec), () => kube.custom.replaceNamespacedCustomObject({ ...api(spec, 'virtualservices', spec.trafficRouting.routeObject), body }));
+      await call(cluster, 'update', vsRef(spec), () => kube.custom.replace({ ...api(spec, 'virtualservices', spec.trafficRouting.routeObject), body }));
     });
   }
 

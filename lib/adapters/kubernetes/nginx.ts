@@ -65,7 +65,7 @@ export function nginxTraffic(kube: KubeClients): TrafficProvider {
   const ingressRef = (spec: RolloutSpec, name: string, fix?: string): ObjectRef =>
     ({ kind: 'Ingress', resource: 'ingresses.networking.k8s.io', namespace: spec.namespace, name, ...(fix ? { fix } : {}) });
   const stableRef = (spec: RolloutSpec) => ingressRef(spec, spec.trafficRouting.routeObject, 'create it or set spec.trafficRouting.nginx.ingress');
-  const read = (spec: RolloutSpec, ref: ObjectRef) => kube.networking.readNamespacedIngress({ name: ref.name, namespace: spec.namespace });
+  const read = (spec: RolloutSpec, ref: ObjectRef) => kube.ingresses.read({ name: ref.name, namespace: spec.namespace });
   const readStable = (spec: RolloutSpec) => call(cluster, 'get', stableRef(spec), () => read(spec, stableRef(spec)));
 
   return {
@@ -75,7 +75,7 @@ export function nginxTraffic(kube: KubeClients): TrafficProvider {
       const desired = canaryIngressFrom(stable, spec, weight);
       const ref = ingressRef(spec, canaryIngressName(spec));
       try {
-        await kube.networking.createNamespacedIngress({ namespace: spec.namespace, body: desired });
+        await kube.ingresses.create({ namespace: spec.namespace, body: desired });
         return;
       } catch (err) {
         if (!isConflict(err)) throw translate(cluster, 'create', ref, err);
@@ -84,7 +84,7 @@ export function nginxTraffic(kube: KubeClients): TrafficProvider {
         const existing = await readExisting(cluster, ref, () => read(spec, ref));
         if (sameJson(existing.metadata?.annotations, desired.metadata?.annotations) && sameJson(existing.spec, desired.spec)) return;
         const body: V1Ingress = { ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
-        await call(cluster, 'update', ref, () => kube.networking.replaceNamespacedIngress({ name: ref.name, namespace: spec.namespace, body }));
+        await call(cluster, 'update', ref, () => kube.ingresses.replace({ name: ref.name, namespace: spec.namespace, body }));
       });
     },
 
@@ -96,7 +96,7 @@ export function nginxTraffic(kube: KubeClients): TrafficProvider {
 
     async release(spec) {
       const ref = ingressRef(spec, canaryIngressName(spec));
-      await callOptional(cluster, 'delete', ref, () => kube.networking.deleteNamespacedIngress({ name: ref.name, namespace: spec.namespace }));
+      await callOptional(cluster, 'delete', ref, () => kube.ingresses.delete({ name: ref.name, namespace: spec.namespace }));
       await deleteCanaryService(kube, spec);
     },
   };

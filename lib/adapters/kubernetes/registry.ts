@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DependencyError, UnknownClusterError } from '../../app/errors.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { ClusterRegistry } from '../../ports/cluster.js';
-import { buildKubeConfig, createKubeClients, type ClusterAuth, type KubeClients } from './client.js';
+import { connect, createKubeClients, type ClusterAuth, type KubeClients } from './client.js';
 import { KubernetesCluster } from './cluster.js';
 import { mirrorStatus, type MirroredStatus } from './status-mirror.js';
 
@@ -60,7 +60,9 @@ export function createClusterRegistry(configs: ClusterConfig[], resolveSecret?: 
   const clientsFor = (config: ClusterConfig): Promise<KubeClients> => {
     let pending = clients.get(config.name);
     if (!pending) {
-      pending = authOf(config, resolveSecret).then((auth) => createKubeClients(config.name, buildKubeConfig(auth, config.timeoutMs ? { timeoutMs: config.timeoutMs } : {})));
+      pending = authOf(config, resolveSecret)
+        .then((auth) => connect(auth, config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}))
+        .then((conn) => createKubeClients(config.name, conn));
       // A failed resolution (secret store down) must not be cached: the next tick tries again.
       pending.catch(() => clients.delete(config.name));
       clients.set(config.name, pending);

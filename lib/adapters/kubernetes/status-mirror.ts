@@ -6,7 +6,6 @@
  * Kept off ClusterPort on purpose: the port already has five methods (the architecture's limit), so this
  * is a separate function the registry exposes per cluster.
  */
-import { PatchStrategy, setHeaderOptions } from './client-node.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { KubeClients } from './client.js';
 import { call, isAbsent } from './errors.js';
@@ -28,9 +27,8 @@ export async function mirrorStatus(kube: KubeClients, spec: RolloutSpec, status:
   // Merge patch on /status: no resourceVersion, so no conflict; `null` removes a stale health score.
   const body = { status: { ...status, health: status.health ?? null, observedAt: now.toISOString() } };
   try {
-    await call(kube.cluster, 'patch', ref, () => kube.custom.patchNamespacedCustomObjectStatus(
-      { group: 'deploy.codedance.io', version: 'v1alpha1', namespace: spec.namespace, plural: 'canarydeployments', name: spec.name, body },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch)));
+    await call(kube.cluster, 'patch', ref, () => kube.custom.patchStatus(
+      { group: 'deploy.codedance.io', version: 'v1alpha1', namespace: spec.namespace, plural: 'canarydeployments', name: spec.name, body }));
   } catch (err) {
     if (!isAbsent(err)) throw err; // no such object (or the CRD is not installed): nothing to mirror
   }

@@ -4,7 +4,6 @@
  * deleteCanary removes it, and the engine never needs the target to outlive it.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from './client-node.js';
 import type { CrashSignal, Observation } from '../../domain/commands.js';
 import type { RolloutSpec } from '../../domain/spec.js';
 import type { KubeClients } from './client.js';
@@ -19,7 +18,7 @@ const ref = (spec: RolloutSpec, name: string, fix?: string): ObjectRef =>
 const targetRef = (spec: RolloutSpec) => ref(spec, spec.targetDeployment, 'create it or fix spec.targetDeployment');
 
 export function readTarget(kube: KubeClients, spec: RolloutSpec): Promise<V1Deployment> {
-  return call(kube.cluster, 'get', targetRef(spec), () => kube.apps.readNamespacedDeployment({ name: spec.targetDeployment, namespace: spec.namespace }));
+  return call(kube.cluster, 'get', targetRef(spec), () => kube.deployments.read({ name: spec.targetDeployment, namespace: spec.namespace }));
 }
 
 /** The canary's selector: the target's, made distinct by CANARY_LABELS. */
@@ -79,19 +78,19 @@ export async function ensureCanary(kube: KubeClients, spec: RolloutSpec): Promis
   const body = canaryFromTarget(target, spec, containerIndex(kube, target, spec));
   const canary = ref(spec, canaryName(spec));
   try {
-    await kube.apps.createNamespacedDeployment({ namespace: spec.namespace, body });
+    await kube.deployments.create({ namespace: spec.namespace, body });
     return;
   } catch (err) {
     if (!isConflict(err)) throw translate(kube.cluster, 'create', canary, err);
   }
   // Already there (a repeated tick, or an earlier rollout of another image): bring its image up to date.
   await retryOnConflict(kube.cluster, canary, async () => {
-    const existing = await readExisting(kube.cluster, canary, () => kube.apps.readNamespacedDeployment({ name: canary.name, namespace: spec.namespace }));
+    const existing = await readExisting(kube.cluster, canary, () => kube.deployments.read({ name: canary.name, namespace: spec.namespace }));
     const containers = existing.spec?.template.spec?.containers ?? [];
     const current = containers[containerIndex(kube, existing, spec)];
     if (!current || current.image === spec.canaryImage) return;
     current.image = spec.canaryImage;
-    await call(kube.cluster, 'update', canary, () => kube.apps.replaceNamespacedDeployment({ name: canary.name, namespace: spec.namespace, body: existing }));
+    await call(kube.cluster, 'update', canary, () => kube.deployments.replace({ name: canary.name, namespace: spec.namespace, body: existing }));
   });
 }
 
@@ -139,13 +138,13 @@ export async function observeWorkload(kube: KubeClients, spec: RolloutSpec): Pro
   const name = canaryName(spec);
   const [target, canary] = await Promise.all([
     readTarget(kube, spec),
-    callOptional(kube.cluster, 'get', ref(spec, name), () => kube.apps.readNamespacedDeployment({ name, namespace: spec.namespace })),
+    callOptional(kube.cluster, 'get', ref(spec, name), () => kube.deployments.read({ name, namespace: spec.namespace })),
   ]);
   const stable = { image: target.spec?.template.spec?.containers[containerIndex(kube, target, spec)]?.image, available: rolloutComplete(target) };
   if (!canary) return { canary: { exists: false, available: false }, stable };
   const podsRef: ObjectRef = { kind: 'Pod', resource: 'pods', namespace: spec.namespace, name: `(selector of ${name})` };
   const pods = await call(kube.cluster, 'list', podsRef, () =>
-    kube.core.listNamespacedPod({ namespace: spec.namespace, labelSelector: labelSelector(canary.spec?.selector.matchLabels ?? CANARY_LABELS) }));
+    kube.pods.list({ namespace: spec.namespace, labelSelector: labelSelector(canary.spec?.selector.matchLabels ?? CANARY_LABELS) }));
   const crash = crashSignalOf(canary, pods.items);
   return { canary: { exists: true, available: canaryAvailable(canary), ...(crash ? { crash } : {}) }, stable };
 }
@@ -157,8 +156,8 @@ export async function promoteStable(kube: KubeClients, spec: RolloutSpec): Promi
     const container = target.spec?.template.spec?.containers[containerIndex(kube, target, spec)];
     if (!container || container.image === spec.canaryImage) return;
     const body = { spec: { template: { spec: { containers: [{ name: container.name, image: spec.canaryImage }] } } } };
-    await call(kube.cluster, 'patch', targetRef(spec), () => kube.apps.patchNamespacedDeployment(
-      { name: spec.targetDeployment, namespace: spec.namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)));
+    await call(kube.cluster, 'patch', targetRef(spec), () => kube.deployments.patch(
+      { name: spec.targetDeployment, namespace: spec.namespace, body, patchType: 'strategic' }));
   });
 }
 
@@ -166,5 +165,5 @@ export async function deleteCanary(kube: KubeClients, spec: RolloutSpec): Promis
   const name = canaryName(spec);
   // Background propagation: the Deployment is gone at once, the garbage collector removes its pods.
   await callOptional(kube.cluster, 'delete', ref(spec, name), () =>
-    kube.apps.deleteNamespacedDeployment({ name, namespace: spec.namespace, propagationPolicy: 'Background' }));
+    kube.deployments.delete({ name, namespace: spec.namespace, propagationPolicy: 'Background' }));
 }

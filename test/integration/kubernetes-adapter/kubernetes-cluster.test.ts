@@ -3,10 +3,13 @@
  * scheduler, kwok). Objects are seeded with the admin kubeconfig; the adapter runs with the engine's token,
  * so every call goes through the ClusterRole in infra/k8s/engine-rbac.yaml.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startClusters, type LocalCluster, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
-import { buildKubeConfig, createKubeClients } from '../../../lib/adapters/kubernetes/client.js';
+import { connect, createKubeClients } from '../../../lib/adapters/kubernetes/client.js';
 import { KubernetesCluster } from '../../../lib/adapters/kubernetes/cluster.js';
 import { KubernetesApiError } from '../../../lib/adapters/kubernetes/errors.js';
 import { clusterRegistryConfigSchema, createClusterRegistry, type KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
@@ -97,13 +100,16 @@ describe('Kubernetes ClusterPort: typed errors', () => {
   });
 
   it('a user without the role gets a permanent Forbidden naming the verb and resource', async () => {
-    // Prepare: the admin token impersonating a user no role is bound to
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser(
-      { name: 'c', server: cluster.server, caData: Buffer.from(cluster.caData).toString('base64'), skipTLSVerify: false },
-      { name: 'nobody', token: cluster.adminToken, impersonateUser: 'nobody' },
-    );
-    const port = new KubernetesCluster(async () => createKubeClients('adapter', kc));
+    // Prepare: a kubeconfig whose admin token impersonates (`as:`) a user no role is bound to
+    const dir = mkdtempSync(join(tmpdir(), 'codedance-kubeconfig-'));
+    const path = join(dir, 'nobody.kubeconfig');
+    writeFileSync(path, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': Buffer.from(cluster.caData).toString('base64') } }],
+      users: [{ name: 'nobody', user: { token: cluster.adminToken, as: 'nobody' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'nobody' } }],
+    }));
+    const port = new KubernetesCluster(async () => createKubeClients('adapter', await connect({ kubeconfig: { path } })));
 
     // Act
     const attempt = port.ensureCanary(specFor('default', 'istio'));
@@ -111,15 +117,16 @@ describe('Kubernetes ClusterPort: typed errors', () => {
     // Assess
     await expect(attempt).rejects.toMatchObject({ failure: 'Forbidden', permanent: true });
     await expect(attempt).rejects.toThrow(`forbidden: the engine's ClusterRole lacks "get" on deployments.apps`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a wrong token is a permanent Unauthorized error', async () => {
-    const port = new KubernetesCluster(async () => createKubeClients('adapter', buildKubeConfig({ token: { server: cluster.server, caData: cluster.caData, token: 'wrong' } })));
+    const port = new KubernetesCluster(async () => createKubeClients('adapter', await connect({ token: { server: cluster.server, caData: cluster.caData, token: 'wrong' } })));
     await expect(port.observe(specFor('default', 'nginx'))).rejects.toMatchObject({ failure: 'Unauthorized', permanent: true });
   });
 
   it('an unreachable apiserver is a transient error', async () => {
-    const port = new KubernetesCluster(async () => createKubeClients('adapter', buildKubeConfig({ token: { server: 'https://127.0.0.1:1', token: 't' } }, { timeoutMs: 2000 })));
+    const port = new KubernetesCluster(async () => createKubeClients('adapter', await connect({ token: { server: 'https://127.0.0.1:1', token: 't' } }, { timeoutMs: 2000 })));
     const attempt = port.observe(specFor('default', 'istio'));
     await expect(attempt).rejects.toMatchObject({ failure: 'Unavailable', permanent: false, transient: true });
     await expect(attempt).rejects.toThrow(/apiserver unreachable/);

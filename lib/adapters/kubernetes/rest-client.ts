@@ -1,0 +1,122 @@
+/**
+ * The dozen apiserver calls the adapter makes, as JSON over node:https.
+ *
+ * Why not client-node's generated API classes: importing them drags in the registry of every model and
+ * undici, about 2 MB of bundle and most of a cold tick's import time, for calls this small. And their
+ * model round-trip drops any field the models do not know, so a read-modify-replace could strip fields
+ * newer than the client; here an object goes back to the apiserver exactly as it was read.
+ *
+ * Failures are client-node's ApiException (status code, body text), so errors.ts translates every
+ * failure the same way; network failures and timeouts stay plain errors ("no answer", never a status).
+ */
+import { Agent, request, type RequestOptions } from 'node:https';
+import type { V1Deployment, V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
+
+/** Where one cluster's apiserver is and how each request authenticates (a fresh EKS token, a cached exec token...). */
+export interface ApiConnection {
+  server: string;
+  timeoutMs: number;
+  /** TLS material (ca, cert, key, rejectUnauthorized) and headers for one request. */
+  requestOptions(): Promise<RequestOptions>;
+}
+
+export type PatchType = 'merge' | 'strategic';
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+/** One keep-alive pool per process: a tick makes several calls to the same apiserver. */
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+interface Call { method: string; path: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string }
+
+export async function apiRequest<T>(conn: ApiConnection, { method, path, query, body, contentType }: Call): Promise<T> {
+  const url = new URL(path, conn.server);
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+  const options = await conn.requestOptions();
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    ...(options.headers as Record<string, string> | undefined), accept: 'application/json',
+    ...(payload === undefined ? {} : { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) }),
+  };
+  return new Promise<T>((resolve, reject) => {
+    const req = request(url, { ...options, agent: options.agent ?? agent, method, headers, signal: AbortSignal.timeout(conn.timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          reject(new ApiException(status, `${method} ${url.pathname} answered ${status}`, text, res.headers as Record<string, string>));
+          return;
+        }
+        try {
+          resolve((text ? JSON.parse(text) : undefined) as T);
+        } catch (err) {
+          reject(new Error(`${method} ${url.pathname}: the apiserver's answer is not JSON`, { cause: err }));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const ns = (namespace: string) => `/namespaces/${encodeURIComponent(namespace)}`;
+const named = (name: string) => `/${encodeURIComponent(name)}`;
+
+interface ObjectParams { namespace: string; name: string }
+interface CustomParams extends ObjectParams { group: string; version: string; plural: string }
+
+/** Get / create / replace / patch / delete of one namespaced kind under `base` (e.g. /apis/apps/v1, deployments). */
+function namespacedKind<T>(conn: ApiConnection, base: string, plural: string) {
+  const item = ({ namespace, name }: ObjectParams) => `${base}${ns(namespace)}/${plural}${named(name)}`;
+  return {
+    read: (p: ObjectParams) => apiRequest<T>(conn, { method: 'GET', path: item(p) }),
+    create: (p: { namespace: string; body: T }) => apiRequest<T>(conn, { method: 'POST', path: `${base}${ns(p.namespace)}/${plural}`, body: p.body }),
+    replace: (p: ObjectParams & { body: T }) => apiRequest<T>(conn, { method: 'PUT', path: item(p), body: p.body }),
+    patch: (p: ObjectParams & { body: unknown; patchType: PatchType }) =>
+      apiRequest<T>(conn, { method: 'PATCH', path: item(p), body: p.body, contentType: PATCH_CONTENT_TYPE[p.patchType] }),
+    delete: (p: ObjectParams & { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' }) =>
+      apiRequest<unknown>(conn, { method: 'DELETE', path: item(p), ...(p.propagationPolicy ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: p.propagationPolicy } } : {}) }),
+    list: (p: { namespace: string; labelSelector?: string }) =>
+      apiRequest<{ items: T[] }>(conn, { method: 'GET', path: `${base}${ns(p.namespace)}/${plural}`, query: { labelSelector: p.labelSelector } }),
+  };
+}
+
+/** Typed clients bound to one cluster; `cluster` names it in every error message. */
+export interface KubeClients {
+  cluster: string;
+  deployments: ReturnType<typeof namespacedKind<V1Deployment>>;
+  services: ReturnType<typeof namespacedKind<V1Service>>;
+  pods: ReturnType<typeof namespacedKind<V1Pod>>;
+  ingresses: ReturnType<typeof namespacedKind<V1Ingress>>;
+  /** Custom resources (Istio, Gateway API, CanaryDeployment) as plain JSON. */
+  custom: {
+    read<T = unknown>(p: CustomParams): Promise<T>;
+    create<T = unknown>(p: Omit<CustomParams, 'name'> & { body: T }): Promise<T>;
+    replace<T = unknown>(p: CustomParams & { body: T }): Promise<T>;
+    /** A merge patch of the status subresource. */
+    patchStatus(p: CustomParams & { body: unknown }): Promise<unknown>;
+  };
+}
+
+export function createKubeClients(cluster: string, conn: ApiConnection): KubeClients {
+  const collection = ({ group, version, namespace, plural }: Omit<CustomParams, 'name'>) => `/apis/${group}/${version}${ns(namespace)}/${plural}`;
+  return {
+    cluster,
+    deployments: namespacedKind<V1Deployment>(conn, '/apis/apps/v1', 'deployments'),
+    services: namespacedKind<V1Service>(conn, '/api/v1', 'services'),
+    pods: namespacedKind<V1Pod>(conn, '/api/v1', 'pods'),
+    ingresses: namespacedKind<V1Ingress>(conn, '/apis/networking.k8s.io/v1', 'ingresses'),
+    custom: {
+      read: (p) => apiRequest(conn, { method: 'GET', path: `${collection(p)}${named(p.name)}` }),
+      create: (p) => apiRequest(conn, { method: 'POST', path: collection(p), body: p.body }),
+      replace: (p) => apiRequest(conn, { method: 'PUT', path: `${collection(p)}${named(p.name)}`, body: p.body }),
+      patchStatus: (p) => apiRequest(conn, { method: 'PATCH', path: `${collection(p)}${named(p.name)}/status`, body: p.body, contentType: PATCH_CONTENT_TYPE.merge }),
+    },
+  };
+}
