@@ -1,5 +1,5 @@
 /**
- * The dozen apiserver calls the adapter makes, as JSON over node:https.
+ * The dozen apiserver calls the adapter makes, as JSON over node:https (or node:http behind kubectl proxy).
  *
  * Why not client-node's generated API classes: importing them drags in the registry of every model and
  * undici, about 2 MB of bundle and most of a cold tick's import time, for calls this small. And their
@@ -9,7 +9,8 @@
  * Failures are client-node's ApiException (status code, body text), so errors.ts translates every
  * failure the same way; network failures and timeouts stay plain errors ("no answer", never a status).
  */
-import { Agent, request, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { V1Deployment, V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 
@@ -27,14 +28,36 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
 };
 
-/** One keep-alive pool per process: a tick makes several calls to the same apiserver. */
-const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+/**
+ * One keep-alive pool per process: a tick makes several calls to the same apiserver. Plain http is for
+ * an apiserver reached through `kubectl proxy` (http://127.0.0.1:8001).
+ */
+const transports = {
+  'https:': { request: httpsRequest, agent: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) },
+  'http:': { request: httpRequest, agent: new HttpAgent({ keepAlive: true, maxSockets: 16 }) },
+};
 
 interface Call { method: string; path: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string }
 
-export async function apiRequest<T>(conn: ApiConnection, { method, path, query, body, contentType }: Call): Promise<T> {
+export async function apiRequest<T>(conn: ApiConnection, call: Call): Promise<T> {
+  try {
+    return await send<T>(conn, call);
+  } catch (err) {
+    // A frozen Lambda cannot see the apiserver (or its load balancer) close an idle pooled connection;
+    // the next request on it is reset before any answer. The request never arrived, so send it again once
+    // on a fresh connection (Node's documented pattern for keep-alive agents).
+    if (!(err instanceof StaleSocketError)) throw err;
+    return send<T>(conn, call);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+async function send<T>(conn: ApiConnection, { method, path, query, body, contentType }: Call): Promise<T> {
   const url = new URL(path, conn.server);
   for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+  const transport = url.protocol === 'http:' || url.protocol === 'https:' ? transports[url.protocol] : undefined;
+  if (!transport) throw new Error(`apiserver URL ${conn.server} is neither https nor http`);
   const options = await conn.requestOptions();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -42,7 +65,7 @@ export async function apiRequest<T>(conn: ApiConnection, { method, path, query, 
     ...(payload === undefined ? {} : { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) }),
   };
   return new Promise<T>((resolve, reject) => {
-    const req = request(url, { ...options, agent: options.agent ?? agent, method, headers, signal: AbortSignal.timeout(conn.timeoutMs) }, (res) => {
+    const req = transport.request(url, { ...options, agent: options.agent ?? transport.agent, method, headers, signal: AbortSignal.timeout(conn.timeoutMs) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -60,7 +83,10 @@ export async function apiRequest<T>(conn: ApiConnection, { method, path, query, 
         }
       });
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      reject(stale ? new StaleSocketError(`${method} ${url.pathname}: pooled connection was closed`, { cause: err }) : err);
+    });
     req.end(payload);
   });
 }
