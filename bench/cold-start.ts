@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlink
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { trimUnusedData } from '../infra/build/esbuild-plugins.mjs';
+import { builtinsViaRequire, trimUnusedData } from '../infra/build/esbuild-plugins.mjs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { round } from './stats.js';
@@ -113,7 +113,7 @@ async function tickWithAdapter(dir: string, esbuildOptions: Record<string, unkno
   const { outputFileExtension: _ext, exclude: _exclude, watch: _watch, plugins: _plugins, ...options } = esbuildOptions;
   const outfile = join(dir, 'tick-with-adapter', 'index.mjs');
   await build({
-    ...(options as BuildOptions), sourcemap: 'linked', outfile, logLevel: 'warning', plugins: [trimUnusedData()],
+    ...(options as BuildOptions), sourcemap: 'linked', outfile, logLevel: 'warning', plugins: [trimUnusedData(), builtinsViaRequire()],
     stdin: { contents: `export * from './${tickEntry}';\nimport './lib/adapters/kubernetes/registry.ts';`, resolveDir: ROOT, sourcefile: 'tick-with-adapter.ts', loader: 'ts' },
   });
   const { wallMs, cpuMs } = coldImport(outfile, env);

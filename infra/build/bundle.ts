@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { handlerBase, KUBERNETES_FUNCTIONS, kubernetesOnlyWhereUsed, trimUnusedData } from './esbuild-plugins.mjs';
+import { builtinsViaRequire, handlerBase, KUBERNETES_FUNCTIONS, kubernetesOnlyWhereUsed, trimUnusedData } from './esbuild-plugins.mjs';
 
 const serverlessFunctions = z.object({ functions: z.record(z.string(), z.object({ handler: z.string() })) });
 
@@ -32,7 +32,7 @@ export async function bundleFunctions(outDir = '.build/bundles'): Promise<Bundle
       entryPoints: { index: entry }, outdir: join(outDir, name), splitting: true, outExtension: { '.js': '.mjs' },
       chunkNames: 'chunks/[name]-[hash]', bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm',
       mainFields: ['module', 'main'], sourcemap: false, logLevel: 'warning', metafile: false,
-      plugins: [kubernetesOnlyWhereUsed(kubernetesHandlers), trimUnusedData()],
+      plugins: [kubernetesOnlyWhereUsed(kubernetesHandlers), trimUnusedData(), builtinsViaRequire()],
       banner: { js: "import { createRequire as __cdRequire } from 'module'; const require = __cdRequire(import.meta.url);" },
     });
     const bytes = statSync(outfile).size;

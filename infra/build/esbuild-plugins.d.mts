@@ -4,6 +4,7 @@ export declare const KUBERNETES_FUNCTIONS: string[];
 export declare const handlerBase: (handler: string) => string;
 export declare function kubernetesOnlyWhereUsed(kubernetesHandlers: string[]): Plugin;
 export declare function trimUnusedData(): Plugin;
+export declare function builtinsViaRequire(): Plugin;
 export default function plugins(serverless: { service: { functions?: Record<string, { handler?: string }> } }): Plugin[];
 export type UnusedAdapter = { adapter: string; module: RegExp; exports: string[]; callers: RegExp[] } & ({ keepIn: string[]; stubIn?: never } | { stubIn: string[]; keepIn?: never });
 export declare const UNUSED_ADAPTERS: UnusedAdapter[];

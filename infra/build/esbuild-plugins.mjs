@@ -56,6 +56,27 @@ export function kubernetesOnlyWhereUsed(kubernetesHandlers) {
 }
 
 /**
+ * Builtins whose ESM facade costs more than the module: `import … from 'node:http'` makes Node build an
+ * ES module namespace of every export, and reading node:http's lazy `WebSocket` getter while doing so loads
+ * Node's internal undici (about 30 ms of a cold start, against 4 ms for `require('node:http')`); node:process
+ * and node:https cost 7 ms and 3 ms more than their require. The AWS SDK's HTTP handler imports node:http
+ * and node:https as ES modules, so every function paid it. Such imports now go through a CommonJS module
+ * that requires the builtin (the bundle's banner defines `require`); esbuild's interop keeps default,
+ * named and namespace imports working.
+ */
+export function builtinsViaRequire() {
+  const namespace = 'codedance-builtin-via-require';
+  return {
+    name: 'codedance-builtins-via-require',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?(http|https|process)$/ }, (args) =>
+        (args.kind === 'require-call' ? undefined : { path: args.path.replace(/^node:/, ''), namespace }));
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});` }));
+    },
+  };
+}
+
+/**
  * Data no function uses, replaced in every bundle (together about 390 KB of each 1.2 MB HTTP bundle):
  * - zod re-exports every locale as `z.locales`; the engine's messages are English (zod configures `en`
  *   itself, from its own import of locales/en.js), so the namespace keeps `en` only: 260 KB.
@@ -220,5 +241,5 @@ export default function plugins(serverless) {
     name: 'codedance-unused-adapters-per-function',
     setup: (build) => unusedAdaptersStubbed(functionsOfEntries(build.initialOptions.entryPoints, functions)).setup(build),
   };
-  return [kubernetesOnlyWhereUsed(handlers), perFunction, trimUnusedData()];
+  return [kubernetesOnlyWhereUsed(handlers), perFunction, trimUnusedData(), builtinsViaRequire()];
 }
