@@ -6,6 +6,8 @@ export interface TickMessage {
   rolloutId: string;
   seq: number;
   wakeAt: string;
+  /** How many times this tick was put back because the rollout store was throttled or down (see defer-tick.ts). */
+  deferrals?: number;
 }
 
 /** SQS caps a delay at 900 s; longer waits are chains of wake-ups. */

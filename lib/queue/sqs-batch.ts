@@ -7,6 +7,7 @@ export const tickMessageSchema = z.object({
   rolloutId: z.string().min(1),
   seq: z.number().int().min(0),
   wakeAt: z.iso.datetime({ offset: true }),
+  deferrals: z.number().int().min(1).optional(),
 });
 
 /** Parses a record body; a malformed body is a poison message (reported failed, ends in the DLQ). */
