@@ -55,7 +55,7 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
     const due = hooksDue(state);
     const [observed, analysis, hooks] = await Promise.all([
       cluster.observe(state.spec),
-      shouldAnalyse(state) ? analyseCanary(deps, state.spec, now) : undefined,
+      shouldAnalyse(state) ? analyseCanary(deps, windowSinceCreated(state.spec, state.createdAt, now), now) : undefined,
       due ? callGateHooks(deps, state, due) : undefined,
     ]);
     decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}), ...(hooks ? { hooks } : {}) }, now);
@@ -86,6 +86,18 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
 /** Analysis runs while the canary takes traffic in Progressing or Paused; never on an idle canary. */
 function shouldAnalyse(state: RolloutState): boolean {
   return (state.phase === 'Progressing' || state.phase === 'Paused') && state.canaryWeight > 0;
+}
+
+/**
+ * The analysis window never reaches back before this rollout was created. The canary's metrics carry the
+ * same labels from one rollout of a target to the next, so a window reaching into the previous rollout
+ * (a faulty canary rolled back a minute ago) would judge this canary by that one's errors. Whole seconds,
+ * at least one; a short window with too few requests is inconclusive (minRequests), never a verdict.
+ */
+export function windowSinceCreated(spec: RolloutSpec, createdAt: string, now: Date): RolloutSpec {
+  const sinceMs = Math.floor((now.getTime() - Date.parse(createdAt)) / 1000) * 1000;
+  const windowMs = Math.max(1000, Math.min(spec.analysis.windowMs, sinceMs));
+  return windowMs === spec.analysis.windowMs ? spec : { ...spec, analysis: { ...spec.analysis, windowMs } };
 }
 
 async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): Promise<AnalysisOutcome> {
