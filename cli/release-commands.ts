@@ -5,8 +5,8 @@ import type { Ctx, Runner } from './context.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { releaseFrame, renderRelease, renderReleaseList } from './render-release.js';
 import type { ReleaseView } from './schemas.js';
-import { durationOption, positiveInt } from './options.js';
-import { watch } from './watch.js';
+import { positiveInt } from './options.js';
+import { watchInCli } from './watch.js';
 
 const ACTION_HELP: Record<ReleaseActionKind, string> = {
   approve: 'let the wave that waits for approval start (approver)',
@@ -27,15 +27,11 @@ const releaseId = (id: string): string => {
 };
 
 export function watchRelease(ctx: Ctx, id: string, options: { timeout?: string; interval?: string }): Promise<ExitCode> {
-  return watch({
+  return watchInCli(ctx, options, {
     fetch: async () => (await ctx.client.getRelease(id)).data,
     frame: releaseFrame,
     ended: releaseEnded,
     describe: (v) => `release ${v.id} is still ${v.phase}${v.currentWave ? ` in wave ${v.currentWave}` : ''}`,
-    out: { write: (t) => ctx.io.stdout.write(t), isTTY: ctx.io.stdout.isTTY === true, columns: ctx.io.stdout.columns },
-    warn: (line) => ctx.io.stderr.write(`${line}\n`),
-    intervalMs: durationOption('--interval', options.interval) ?? 2000,
-    timeoutMs: durationOption('--timeout', options.timeout),
   });
 }
 

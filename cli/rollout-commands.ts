@@ -8,8 +8,8 @@ import { renderRelease } from './render-release.js';
 import { renderEvents, renderRollout, renderRolloutList, rolloutFrame } from './render.js';
 import { watchRelease } from './release-commands.js';
 import type { RolloutView } from './schemas.js';
-import { durationOption, positiveInt } from './options.js';
-import { watch } from './watch.js';
+import { positiveInt } from './options.js';
+import { watchInCli } from './watch.js';
 
 type Kind = 'rollout' | 'release';
 
@@ -44,15 +44,11 @@ async function readInput(ctx: Ctx, file: string): Promise<string> {
 }
 
 export function watchRollout(ctx: Ctx, id: string, options: { timeout?: string; interval?: string }): Promise<ExitCode> {
-  return watch({
+  return watchInCli(ctx, options, {
     fetch: async () => (await ctx.client.getRollout(id)).data,
     frame: rolloutFrame,
     ended: rolloutEnded,
     describe: (v) => `rollout ${v.id} is still ${v.phase} at step ${v.step.number}/${v.step.total}`,
-    out: { write: (t) => ctx.io.stdout.write(t), isTTY: ctx.io.stdout.isTTY === true, columns: ctx.io.stdout.columns },
-    warn: (line) => ctx.io.stderr.write(`${line}\n`),
-    intervalMs: durationOption('--interval', options.interval) ?? 2000,
-    timeoutMs: durationOption('--timeout', options.timeout),
   });
 }
 

@@ -1,5 +1,7 @@
 import { formatDuration } from '../lib/domain/duration.js';
+import type { Ctx } from './context.js';
 import { ApiError, CliError, EXIT, type ExitCode } from './errors.js';
+import { durationOption } from './options.js';
 
 export interface Screen {
   write(text: string): void;
@@ -61,4 +63,15 @@ export async function watch<T>(o: WatchOptions<T>): Promise<ExitCode> {
     }
     await sleep(Math.min(o.intervalMs, left));
   }
+}
+
+/** `watch` on the CLI's own terminal, with its `--interval` (default 2 s) and `--timeout` options. */
+export function watchInCli<T>(ctx: Ctx, options: { timeout?: string; interval?: string }, what: Pick<WatchOptions<T>, 'fetch' | 'frame' | 'ended' | 'describe'>): Promise<ExitCode> {
+  return watch({
+    ...what,
+    out: { write: (t) => ctx.io.stdout.write(t), isTTY: ctx.io.stdout.isTTY === true, columns: ctx.io.stdout.columns },
+    warn: (line) => ctx.io.stderr.write(`${line}\n`),
+    intervalMs: durationOption('--interval', options.interval) ?? 2000,
+    timeoutMs: durationOption('--timeout', options.timeout),
+  });
 }
