@@ -1,8 +1,8 @@
 /**
  * The connection to one registered cluster, from one of three auth modes. The engine runs outside the
  * cluster (a Lambda), so it never uses in-cluster config or the default ~/.kube/config by accident.
- * Token and EKS modes are built here with nothing but node:https; kubeconfig mode (local runs, exec
- * plugins) loads client-node's KubeConfig, and only when a cluster is configured that way.
+ * Token and EKS modes are built here; kubeconfig mode (local runs, exec plugins) loads its reader and the
+ * yaml parser only when a cluster is configured that way.
  */
 import type { RequestOptions } from 'node:https';
 import { eksToken } from './eks-token.js';
@@ -31,11 +31,15 @@ export async function connect(auth: ClusterAuth, opts: { timeoutMs?: number } = 
   }
   if ('token' in auth) {
     const { server, caData, token } = auth.token;
-    const tls: RequestOptions = { rejectUnauthorized: true, ...(caData ? { ca: toPemCa(caData) } : {}) };
-    return { server, timeoutMs, requestOptions: async () => ({ ...tls, headers: { authorization: `Bearer ${token}` } }) };
+    return bearerConnection(server, caData, timeoutMs, () => token);
   }
   const { clusterName, region, server, caData } = auth.eks;
-  const ca = toPemCa(caData);
   // A fresh presigned token per request: nothing to refresh or expire between ticks.
-  return { server, timeoutMs, requestOptions: async () => ({ ca, rejectUnauthorized: true, headers: { authorization: `Bearer ${eksToken({ clusterName, region })}` } }) };
+  return bearerConnection(server, caData, timeoutMs, () => eksToken({ clusterName, region }));
+}
+
+/** A verified TLS connection that sends `token()` as the bearer token on every request. */
+function bearerConnection(server: string, caData: string | undefined, timeoutMs: number, token: () => string): ApiConnection {
+  const tls: RequestOptions = { rejectUnauthorized: true, ...(caData ? { ca: toPemCa(caData) } : {}) };
+  return { server, timeoutMs, requestOptions: async () => ({ ...tls, headers: { authorization: `Bearer ${token()}` } }) };
 }

@@ -6,7 +6,8 @@
  * and proxy-url are refused by name rather than ignored.
  *
  * Why not client-node's KubeConfig: its module imports the generated API layer and undici, which put
- * about 1 MB back into every tick bundle, even for clusters registered by token or EKS.
+ * about 1 MB back into every tick bundle, even for clusters registered by token or EKS. Loaded only by
+ * connect() for a kubeconfig-mode cluster.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -118,10 +119,11 @@ export function kubeconfigConnection(source: { path: string; context?: string },
       // A tokenFile is re-read on every request: projected tokens rotate under a running process.
       const token = user.token ?? (user.tokenFile !== undefined ? file(user.tokenFile).toString('utf8').trim() : undefined);
       const fromPlugin = plugin ? await plugin() : {};
+      const bearer = fromPlugin.token ?? token;
       return {
         ...tls,
         ...(fromPlugin.cert ? { cert: fromPlugin.cert, key: fromPlugin.key } : {}),
-        headers: { ...impersonation, ...optional('authorization', (fromPlugin.token ?? token) && `Bearer ${fromPlugin.token ?? token}`) },
+        headers: { ...impersonation, ...optional('authorization', bearer && `Bearer ${bearer}`) },
       };
     },
   };
