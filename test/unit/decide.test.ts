@@ -84,14 +84,3 @@ describe('decide()', () => {
     expect(decide(state, observe(), at(1)).state.nextTickAt).toBeUndefined();
   });
 });
-
-describe('windowSinceCreated', () => {
-  it('clamps the analysis window to the whole seconds since the rollout was created, and leaves an older rollout alone', async () => {
-    const { windowSinceCreated } = await import('../../lib/app/reconcile-rollout.js');
-    const spec = { analysis: { windowMs: 60_000 } } as unknown as Parameters<typeof windowSinceCreated>[0];
-    const created = '2026-11-27T07:00:00.000Z';
-    expect(windowSinceCreated(spec, created, new Date('2026-11-27T07:00:12.700Z')).analysis.windowMs).toBe(12_000);
-    expect(windowSinceCreated(spec, created, new Date('2026-11-27T07:00:00.300Z')).analysis.windowMs).toBe(1_000);
-    expect(windowSinceCreated(spec, created, new Date('2026-11-27T07:05:00.000Z'))).toBe(spec);
-  });
-});
