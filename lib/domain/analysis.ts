@@ -5,14 +5,32 @@ import type { ScoreWeights, Thresholds } from './spec.js';
 /**
  * One analysis: thresholds, the health score and a verdict.
  *
- * Health score (0..100) = Σ weightᵢ·scoreᵢ / Σ weightᵢ over the metrics that have a threshold and data:
- * - success rate: 100 while the error budget (100 − threshold) is respected, falling linearly to 0
- *   when twice the budget is spent;
- * - error rate and each latency percentile: 100 up to the threshold, falling linearly to 0 at twice it;
- *   latency takes the worst configured percentile;
- * - a custom metric: 100 inside [min, max], else 0.
- * Verdict: a breached threshold with `onMetricsFail` fails at once; otherwise score ≥ 80 passes,
- * ≥ 60 is the grey zone (pause), below 60 fails. Too few requests or no data is inconclusive.
+ * Each metric with a threshold has a budget B and spends u of it:
+ * - error rate (%) and each latency percentile (ms): B = the threshold L, u = the value;
+ * - success rate (%): B = 100 − minimum (the failures allowed), u = 100 − the value.
+ * With r = u / B, the metric's score is
+ *   r ≤ 0.8        → 100                  zone `healthy`
+ *   0.8 < r ≤ 1    → 60 + 200·(1 − r)     zone `approaching` (the last 20 % of the budget: 100 → 60)
+ *   1 < r ≤ 2      → 60·(2 − r)           zone `breached`    (60 → 0 at twice the budget)
+ *   r > 2          → 0                    zone `breached`
+ * so 0.8·B scores 100, 0.9·B 80, B 60, 1.5·B 30, 2·B 0. A value exactly at the threshold is not a
+ * breach (score 60); any breach scores below 60. Scores are rounded to 0.1, a breach to at most 59.9.
+ * A zero budget (threshold 0, or a 100 % minimum) has no approach zone: 100 unspent, else 0 and breached.
+ * A custom metric scores 100 inside [min, max] (`healthy`), else 0 (`breached`).
+ *
+ * Health score (0..100) = Σ weightᵢ·scoreᵢ / Σ weightᵢ over success rate, error rate, latency (the worst
+ * configured percentile) and custom metrics of weight > 0 that have data, rounded to 0.1.
+ *
+ * Verdict, in this order:
+ * 1. fewer than `minRequests` canary requests → inconclusive;
+ * 2. a breached threshold with `hardFailOnBreach` (`onMetricsFail`) → fail at once;
+ * 3. no metric has data → inconclusive;
+ * 4. health score < 60 → fail (rolled back whenever `autoRollback.enabled`, with `onMetricsFail` on or off);
+ * 5. health score < 80, or any metric approaching or breached → grey (pause): a metric near its
+ *    threshold pauses even when the others keep the weighted score high;
+ * 6. some metric has no data → inconclusive; else pass.
+ * The values are whatever the measurement supplies (point estimates today, evidence-adjusted values
+ * once the analysis accumulates evidence); the zones and the formula apply to them unchanged.
  */
 export type Verdict = 'pass' | 'grey' | 'fail' | 'inconclusive';
 
@@ -23,7 +41,12 @@ export interface MetricResult {
   breached: boolean;
   /** 0..100 component of the health score; null when the metric had no data. */
   score: number | null;
+  /** Where the value lies in its budget (see above); absent when the metric had no data. */
+  zone?: MetricZone;
 }
+
+/** `approaching`: the last 20 % of the metric's budget; `breached`: beyond its threshold. */
+export type MetricZone = 'healthy' | 'approaching' | 'breached';
 
 export interface AnalysisOutcome {
   verdict: Verdict;
@@ -55,31 +78,43 @@ export interface AnalysisPolicy {
 export const CONTINUE_SCORE = 80;
 export const PAUSE_SCORE = 60;
 
-const linearDown = (excess: number, span: number): number => (span <= 0 ? 0 : Math.max(0, 100 * (1 - excess / span)));
-const upperBound = (v: number, limit: number): number => (v <= limit ? 100 : linearDown(v - limit, limit));
+/** The share of a metric's budget after which it is approaching its threshold. */
+export const APPROACH_FROM = 0.8;
+
+/** Score of a metric that has spent `used` of `budget`; `breached` is decided by the caller's own comparison. */
+function budgetScore(used: number, budget: number, breached: boolean): { score: number; zone: MetricZone } {
+  if (breached) {
+    const r = budget <= 0 ? Infinity : used / budget;
+    const raw = r >= 2 ? 0 : PAUSE_SCORE * (2 - r);
+    return { score: Math.min(Math.round(raw * 10) / 10, PAUSE_SCORE - 0.1), zone: 'breached' };
+  }
+  if (budget <= 0 || used <= APPROACH_FROM * budget) return { score: 100, zone: 'healthy' };
+  const r = Math.min(used / budget, 1);
+  const raw = PAUSE_SCORE + ((100 - PAUSE_SCORE) * (1 - r)) / (1 - APPROACH_FROM);
+  return { score: Math.round(raw * 10) / 10, zone: 'approaching' };
+}
 
 function judgeUpper(metric: string, m: Measured, limit: number | undefined, unit: string): MetricResult | undefined {
   if (limit === undefined) return undefined;
   const threshold = `<= ${limit}${unit}`;
   if (m.kind === 'no-data') return { metric, value: null, threshold, breached: false, score: null };
-  return { metric, value: m.value, threshold, breached: m.value > limit, score: upperBound(m.value, limit) };
+  const breached = m.value > limit;
+  return { metric, value: m.value, threshold, breached, ...budgetScore(m.value, limit, breached) };
 }
 
 function judgeSuccessRate(m: Measured, min: number | undefined): MetricResult | undefined {
   if (min === undefined) return undefined;
   const threshold = `>= ${min}%`;
   if (m.kind === 'no-data') return { metric: 'successRate', value: null, threshold, breached: false, score: null };
-  const budget = 100 - min;
-  const spent = 100 - m.value;
-  const score = spent <= budget ? 100 : linearDown(spent - budget, Math.max(budget, 0.01));
-  return { metric: 'successRate', value: m.value, threshold, breached: m.value < min, score };
+  const breached = m.value < min;
+  return { metric: 'successRate', value: m.value, threshold, breached, ...budgetScore(100 - m.value, 100 - min, breached) };
 }
 
 function judgeCustom(name: string, m: Measured | undefined, min?: number, max?: number): MetricResult {
   const threshold = [min !== undefined ? `>= ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ') || 'any';
   if (!m || m.kind === 'no-data') return { metric: name, value: null, threshold, breached: false, score: null };
   const breached = (min !== undefined && m.value < min) || (max !== undefined && m.value > max);
-  return { metric: name, value: m.value, threshold, breached, score: breached ? 0 : 100 };
+  return { metric: name, value: m.value, threshold, breached, score: breached ? 0 : 100, zone: breached ? 'breached' : 'healthy' };
 }
 
 export function analyse(measurements: Measurements, policy: AnalysisPolicy): AnalysisOutcome {
@@ -113,8 +148,14 @@ export function analyse(measurements: Measurements, policy: AnalysisPolicy): Ana
   if (score === null || missing.length === metrics.length) {
     return { verdict: 'inconclusive', score, metrics, reason: `no data for ${describe(missing) || 'any metric'}` };
   }
-  if (score < PAUSE_SCORE) return { verdict: 'fail', score, metrics, reason: `health score ${score} < ${PAUSE_SCORE}: ${describe(breaches)}` };
-  if (score < CONTINUE_SCORE) return { verdict: 'grey', score, metrics, reason: `health score ${score} is in the grey zone (${PAUSE_SCORE}..${CONTINUE_SCORE})` };
+  const near = metrics.filter((m) => m.zone === 'approaching' || m.zone === 'breached');
+  const nearText = near.length > 0 ? `: ${describe(near)}` : '';
+  if (score < PAUSE_SCORE) return { verdict: 'fail', score, metrics, reason: `health score ${score} < ${PAUSE_SCORE}${nearText}` };
+  if (score < CONTINUE_SCORE) return { verdict: 'grey', score, metrics, reason: `health score ${score} is in the grey zone (${PAUSE_SCORE}..${CONTINUE_SCORE})${nearText}` };
+  if (near.length > 0) {
+    const what = breaches.length > 0 ? 'over or near its threshold' : 'approaching its threshold';
+    return { verdict: 'grey', score, metrics, reason: `health score ${score}, but a metric is ${what}: ${describe(near)}` };
+  }
   if (missing.length > 0) return { verdict: 'inconclusive', score, metrics, reason: `no data for ${describe(missing)}` };
   return { verdict: 'pass', score, metrics, reason: `health score ${score}` };
 }

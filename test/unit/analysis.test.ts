@@ -15,16 +15,85 @@ const measured = (sr: number, er: number, p99: number, requests = 1000): Measure
 });
 
 describe('analysis and health score', () => {
+  // Weights 40/30/30; thresholds: success rate >= 99 % (budget 1 %), error rate <= 1 %, p99 <= 500 ms.
   it.each([
-    ['all within thresholds', measured(99.8, 0.2, 200), true, 'pass', 100],
-    ['hard breach with onMetricsFail fails at once', measured(99.8, 2, 200), true, 'fail', 70],
-    ['the same breach without onMetricsFail is judged by the score', measured(99.8, 1.2, 200), false, 'pass', 94],
-    ['grey zone pauses', measured(98.6, 1.3, 200), false, 'grey', 75],
-    ['a low score fails', measured(97, 3, 1200), false, 'fail', 0],
-  ] as const)('%s', (_name, m, hard, verdict, score) => {
-    const result = analyse(m, { ...policy, hardFailOnBreach: hard });
-    expect(result.verdict).toBe(verdict);
-    expect(result.score).toBe(score);
+    ['all healthy', measured(99.9, 0.1, 200), 'pass', 'pass', 100],
+    ['all at 80 % of their budgets are still healthy', measured(99.2, 0.8, 400), 'pass', 'pass', 100],
+    ['error rate approaching its threshold pauses', measured(99.9, 0.9, 200), 'grey', 'grey', 94],
+    ['error rate exactly at its threshold is not a breach and pauses', measured(99.9, 1, 200), 'grey', 'grey', 88],
+    ['success rate approaching its minimum pauses', measured(99.1, 0.1, 200), 'grey', 'grey', 92],
+    ['latency approaching its threshold pauses', measured(99.9, 0.1, 450), 'grey', 'grey', 94],
+    ['everything approaching: the score itself is in the grey zone', measured(99.05, 0.95, 490), 'grey', 'grey', 68.2],
+    ['one breach among healthy metrics: fail at once with it on, pause on the score with it off', measured(99.9, 1.2, 200), 'fail', 'grey', 84.4],
+    ['a latency breach among healthy metrics', measured(99.9, 0.1, 600), 'fail', 'grey', 84.4],
+    ['breaches that bring the score under 60 fail with it on and off', measured(98.5, 1.5, 750), 'fail', 'fail', 30],
+    ['a success rate at 0 with the rest healthy scores exactly 60: grey without hard fail', measured(97, 0.5, 200), 'fail', 'grey', 60],
+    ['two metrics at 0 fail with it on and off', measured(97, 3, 200), 'fail', 'fail', 30],
+    ['a blatant failure scores 0', measured(97, 3, 1200), 'fail', 'fail', 0],
+  ] as const)('%s', (_name, m, withHardFail, withoutHardFail, score) => {
+    // Act
+    const on = analyse(m, { ...policy, hardFailOnBreach: true });
+    const off = analyse(m, { ...policy, hardFailOnBreach: false });
+
+    // Assess
+    expect([on.verdict, off.verdict]).toEqual([withHardFail, withoutHardFail]);
+    expect(on.score).toBe(score);
+    expect(off.score).toBe(score);
+  });
+
+  const scoreOf = (result: AnalysisOutcome, metric: string) => result.metrics.find((x) => x.metric === metric);
+  it.each([
+    // error rate, threshold L = 1 %
+    ['errorRate', 0, 100, 'healthy', false],
+    ['errorRate', 0.8, 100, 'healthy', false],
+    ['errorRate', 0.9, 80, 'approaching', false],
+    ['errorRate', 1, 60, 'approaching', false],
+    ['errorRate', 1.0001, 59.9, 'breached', true],
+    ['errorRate', 1.5, 30, 'breached', true],
+    ['errorRate', 2, 0, 'breached', true],
+    ['errorRate', 5, 0, 'breached', true],
+    // p99 latency, threshold L = 500 ms
+    ['latencyP99', 400, 100, 'healthy', false],
+    ['latencyP99', 450, 80, 'approaching', false],
+    ['latencyP99', 500, 60, 'approaching', false],
+    ['latencyP99', 750, 30, 'breached', true],
+    ['latencyP99', 1000, 0, 'breached', true],
+    // success rate, minimum 99 %: budget 1 % of failures
+    ['successRate', 99.2, 100, 'healthy', false],
+    ['successRate', 99.1, 80, 'approaching', false],
+    ['successRate', 99, 60, 'approaching', false],
+    ['successRate', 98.5, 30, 'breached', true],
+    ['successRate', 98, 0, 'breached', true],
+  ] as const)('%s at %s scores %s (%s)', (metric, v, score, zone, breached) => {
+    const healthy = { successRate: 99.9, errorRate: 0.1, latencyP99: 200 };
+    const at = { ...healthy, [metric]: v };
+    expect(scoreOf(analyse(measured(at.successRate, at.errorRate, at.latencyP99), policy), metric)).toMatchObject({ score, zone, breached });
+  });
+
+  it('latency scores its worst configured percentile', () => {
+    // Prepare: p50 <= 100 ms breached at 1.5× (30), p99 <= 500 ms healthy
+    const both = { ...policy, thresholds: { ...policy.thresholds, latencyMs: { p50: 100, p99: 500 } } };
+    const m = { ...measured(99.9, 0.1, 300), latencyMs: { p50: value(150), p90: value(200), p99: value(300) } };
+
+    // Act
+    const off = analyse(m, { ...both, hardFailOnBreach: false });
+
+    // Assess: 0.4·100 + 0.3·100 + 0.3·30
+    expect(off).toMatchObject({ verdict: 'grey', score: 79 });
+    expect(scoreOf(off, 'latencyP50')).toMatchObject({ score: 30, zone: 'breached' });
+    expect(scoreOf(off, 'latencyP99')).toMatchObject({ score: 100, zone: 'healthy' });
+    expect(analyse(m, both).verdict).toBe('fail');
+  });
+
+  it('a zero budget has no approach zone', () => {
+    const strict = { ...policy, thresholds: { ...policy.thresholds, successRate: 100, errorRate: 0 } };
+    expect(scoreOf(analyse(measured(100, 0, 200), strict), 'errorRate')).toMatchObject({ score: 100, zone: 'healthy', breached: false });
+    expect(scoreOf(analyse(measured(100, 0.01, 200), strict), 'errorRate')).toMatchObject({ score: 0, zone: 'breached', breached: true });
+    expect(scoreOf(analyse(measured(99.99, 0, 200), strict), 'successRate')).toMatchObject({ score: 0, zone: 'breached', breached: true });
+  });
+
+  it('names the metric near its threshold in the reason', () => {
+    expect(analyse(measured(99.9, 0.9, 200), policy).reason).toMatch(/approaching its threshold: errorRate 0.9 \(threshold <= 1%\)/);
   });
 
   it('too few requests is inconclusive, whatever the values', () => {
