@@ -163,7 +163,8 @@ async function startCluster(name: string, ctx: Ctx): Promise<LocalCluster> {
     }, deps, STARTUP_TIMEOUT_MS),
     waitUntil(`${name} namespace default`, async () => (await call(admin, 'GET', '/api/v1/namespaces/default')).status === 200, deps, STARTUP_TIMEOUT_MS),
     // The binding is served from an informer cache: wait until the engine's token is really authorized.
-    waitUntil(`${name} engine RBAC`, async () => (await call(engine, 'GET', '/apis/apps/v1/deployments')).status === 200, deps, STARTUP_TIMEOUT_MS),
+    // Pods are listed by every tick (crash signals), so the least-privileged role always grants it.
+    waitUntil(`${name} engine RBAC`, async () => (await call(engine, 'GET', '/api/v1/pods?limit=1')).status === 200, deps, STARTUP_TIMEOUT_MS),
     waitUntil(`${name} kube-controller-manager /healthz`, async () => (await call({ server: `https://127.0.0.1:${kcmPort}` }, 'GET', '/healthz')).status === 200, [kcm, ...deps], STARTUP_TIMEOUT_MS),
     waitUntil(`${name} kube-scheduler /healthz`, async () => (await call({ server: `https://127.0.0.1:${schedPort}` }, 'GET', '/healthz')).status === 200, [scheduler, ...deps], STARTUP_TIMEOUT_MS),
     // kwok has no health endpoint here; its first visible work is marking the fake nodes Ready.

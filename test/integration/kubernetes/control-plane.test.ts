@@ -111,9 +111,11 @@ describe('local Kubernetes control plane', () => {
     expect(isReady(pod)).toBe(false);
   }, 3 * MINUTE);
 
-  it('lets the engine token read Deployments but not Secrets', async () => {
-    const deployments = await eastEngine.apps.listNamespacedDeployment({ namespace: NS });
-    expect(deployments.items.map((d) => d.metadata?.name)).toContain('web');
+  it('lets the engine token read a Deployment but not list them, nor read Secrets', async () => {
+    const deployment = await eastEngine.apps.readNamespacedDeployment({ name: 'web', namespace: NS });
+    expect(deployment.metadata?.name).toBe('web');
+    // Least privilege: the engine reads the Deployments rollouts name, it never lists them.
+    expect(await statusOf(eastEngine.apps.listNamespacedDeployment({ namespace: NS }))).toBe(403);
 
     expect(await statusOf(eastEngine.core.listNamespacedSecret({ namespace: NS }))).toBe(403);
     // Pods are read-only for the engine: it changes workloads only through their Deployments.
@@ -133,8 +135,10 @@ describe('local Kubernetes control plane', () => {
 
     await eastEngine.custom.patchNamespacedCustomObjectStatus({ ...CANARY, namespace: NS, name: 'web', body: { status } }, mergePatch);
 
-    const saved = await eastEngine.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }) as { status?: unknown; spec?: unknown };
+    const saved = await east.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }) as { status?: unknown; spec?: unknown };
     expect(saved.status).toEqual(status);
+    // The engine writes the status only; it needs no read of the object.
+    expect(await statusOf(eastEngine.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }))).toBe(403);
     const specPatch = eastEngine.custom.patchNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web', body: { spec: { canaryVersion: 'demo:v3' } } }, mergePatch);
     expect(await statusOf(specPatch)).toBe(403);
   }, 2 * MINUTE);
