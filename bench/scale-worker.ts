@@ -116,9 +116,9 @@ function slowCluster(inner: ClusterPort, latencyMs: number, waited: (ms: number)
     try { return await call(...args); } finally { waited(performance.now() - t0); }
   };
   return {
-    observe: slow((spec) => inner.observe(spec)), ensureCanary: slow((spec) => inner.ensureCanary(spec)),
-    setCanaryWeight: slow((spec, w) => inner.setCanaryWeight(spec, w)), promoteStable: slow((spec) => inner.promoteStable(spec)),
-    deleteCanary: slow((spec) => inner.deleteCanary(spec)),
+    observe: slow((r) => inner.observe(r)), ensureCanary: slow((r, n) => inner.ensureCanary(r, n)),
+    setCanaryWeight: slow((r, w) => inner.setCanaryWeight(r, w)), setStableImage: slow((r, image) => inner.setStableImage(r, image)),
+    deleteCanary: slow((r) => inner.deleteCanary(r)),
   };
 }
 

@@ -46,7 +46,7 @@ export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, r
   const ids = await mapLimit(Array.from({ length: rollouts }, (_, i) => i), 16, async (i) => {
     const doc = documentWith({ targetDeployment: `svc-${i}`, strategy: { type: 'Linear', steps } }, { name: `svc-${i}` });
     const state = await startRollout(deps, { document: doc, actor: { id: 'bench', via: 'api' } });
-    await cluster.ensureCanary(state.spec);
+    await cluster.ensureCanary({ id: state.id, spec: state.spec }, 2);
     return state.id;
   });
 

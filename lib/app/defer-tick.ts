@@ -24,13 +24,23 @@ export function deferDelaySeconds(deferrals: number, random: () => number = Math
 export const isStoreUnavailable = (error: unknown): error is DependencyError =>
   error instanceof DependencyError && error.transient && error.dependency === 'dynamodb';
 
+/**
+ * An apiserver that is unreachable, times out or answers 5xx. Its first failure gets SQS's quick
+ * redelivery (a blip); from the second receive on, or once deferred, the tick is put back with backoff
+ * instead, so an outage longer than the redelivery budget never dead-letters a rollout into a half rollback.
+ */
+export const isApiserverUnavailable = (error: unknown): error is DependencyError =>
+  error instanceof DependencyError && error.transient && error.dependency.startsWith('kubernetes cluster');
+
 export type TickOrDeferral = TickOutcome | { kind: 'deferred'; deferrals: number; delaySeconds: number; reason: string };
 
-export async function reconcileOrDefer(deps: Dependencies, message: TickMessage): Promise<TickOrDeferral> {
+/** `receiveCount` is SQS's ApproximateReceiveCount of the record carrying `message`. */
+export async function reconcileOrDefer(deps: Dependencies, message: TickMessage, receiveCount = 1): Promise<TickOrDeferral> {
   try {
     return await reconcileRollout(deps, message);
   } catch (error) {
-    if (!isStoreUnavailable(error)) throw error;
+    const apiserverOutage = isApiserverUnavailable(error) && (receiveCount >= 2 || (message.deferrals ?? 0) > 0);
+    if (!isStoreUnavailable(error) && !apiserverOutage) throw error;
     const deferrals = (message.deferrals ?? 0) + 1;
     const delaySeconds = deferDelaySeconds(deferrals);
     // If this enqueue fails too, the record fails and SQS redelivers it: nothing is lost either way.

@@ -3,11 +3,12 @@ import { compareWithStable } from '../domain/compare.js';
 import type { AnalysisOutcome } from '../domain/analysis.js';
 import type { Command } from '../domain/commands.js';
 import { clusterFailed, decide, type Decision } from '../domain/decide.js';
+import { rollbackIncomplete } from '../domain/exits.js';
 import { hooksDue } from '../domain/gate-hooks.js';
 import { isTerminal } from '../domain/phases.js';
 import type { RolloutSpec } from '../domain/spec.js';
 import type { RolloutState } from '../domain/state.js';
-import type { ClusterPort } from '../ports/cluster.js';
+import type { ClusterPort, RolloutRef } from '../ports/cluster.js';
 import { MAX_DELAY_SECONDS, type TickMessage } from '../ports/tick-queue.js';
 import type { Dependencies, FaultPoint } from './dependencies.js';
 import { announceEnd, callGateHooks } from './call-gate-hooks.js';
@@ -50,22 +51,25 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   const cluster = deps.clusters.get(state.spec.cluster);
   const tick = { rolloutId: state.id, seq: state.tickSeq };
   const fault = (point: FaultPoint): void => deps.faults?.before?.(point, tick);
+  const rollout: RolloutRef = { id: state.id, spec: state.spec };
   let decision: Decision;
   try {
     const due = hooksDue(state);
     const [observed, analysis, hooks] = await Promise.all([
-      cluster.observe(state.spec),
+      cluster.observe(rollout),
       shouldAnalyse(state) ? analyseCanary(deps, windowSinceCreated(state.spec, state.createdAt, now), now) : undefined,
       due ? callGateHooks(deps, state, due) : undefined,
     ]);
     decision = decide(state, { ...observed, ...(analysis ? { analysis } : {}), ...(hooks ? { hooks } : {}) }, now);
-    const refused = await applyAll(cluster, state.spec, decision.commands, state.phase === 'RollingBack', () => fault('after-cluster-write'));
-    if (refused.length > 0) decision.events.push({ type: 'RollbackIncomplete', at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message: refused.join('; '), data: { refused } });
+    const refused = await applyAll(cluster, rollout, decision.commands, decision.state.phase === 'RollingBack', () => fault('after-cluster-write'));
+    if (refused.length > 0) decision = finishIncomplete(decision, refused, now);
   } catch (error) {
-    // Transient faults are retried by SQS redelivery (visibility timeout as backoff); a permanent
-    // refusal is a fact about the cluster that retrying cannot change.
-    if (!isPermanent(error) || state.phase === 'RollingBack') throw error;
-    decision = clusterFailed(state, error.message, now);
+    // Transient faults are deferred or retried (see defer-tick); a permanent refusal is a fact about the
+    // cluster that retrying cannot change: roll back, or, while rolling back, finish and say what is left.
+    if (!isPermanent(error)) throw error;
+    decision = state.phase === 'RollingBack'
+      ? finishIncomplete({ state, commands: [], events: [] }, [error.message], now)
+      : clusterFailed(state, error.message, now);
   }
   fault('after-effects');
   const next: RolloutState = { ...decision.state, version: state.version + 1, tickSeq: state.tickSeq + 1 };
@@ -119,15 +123,25 @@ async function analyseCanary(deps: Dependencies, spec: RolloutSpec, now: Date): 
   }
 }
 
+/** A rollback the cluster refused part of ends Failed with RollbackIncomplete, notified like a failure. */
+function finishIncomplete(decision: Decision, refused: string[], now: Date): Decision {
+  const events = [...decision.events];
+  const record = (type: string, message: string, data?: Record<string, unknown>): void => {
+    events.push({ type, at: now.toISOString(), actor: { id: 'engine', via: 'engine' }, message, ...(data ? { data } : {}) });
+  };
+  const state = decision.state.phase === 'RollingBack' ? rollbackIncomplete(decision.state, refused, now, record) : decision.state;
+  return { state: { ...state, updatedAt: now.toISOString() }, commands: decision.commands, events };
+}
+
 /**
  * Applies commands in order. While rolling back, a permanent refusal is recorded and skipped.
  * `written` runs after each command (the test-only crash point between two cluster writes).
  */
-async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Command[], tolerateRefusals: boolean, written: () => void): Promise<string[]> {
+async function applyAll(cluster: ClusterPort, rollout: RolloutRef, commands: Command[], tolerateRefusals: boolean, written: () => void): Promise<string[]> {
   const refused: string[] = [];
   for (const command of commands) {
     try {
-      await apply(cluster, spec, command);
+      await apply(cluster, rollout, command);
     } catch (error) {
       if (!tolerateRefusals || !isPermanent(error)) throw error;
       refused.push(`${command.type}: ${error.message}`);
@@ -139,11 +153,11 @@ async function applyAll(cluster: ClusterPort, spec: RolloutSpec, commands: Comma
 
 const isPermanent = (error: unknown): error is DependencyError => error instanceof DependencyError && !error.transient;
 
-async function apply(cluster: ClusterPort, spec: RolloutSpec, command: Command): Promise<void> {
+async function apply(cluster: ClusterPort, rollout: RolloutRef, command: Command): Promise<void> {
   switch (command.type) {
-    case 'SetCanaryWeight': return cluster.setCanaryWeight(spec, command.weight);
-    case 'EnsureCanary': return cluster.ensureCanary(spec);
-    case 'PromoteStable': return cluster.promoteStable(spec);
-    case 'DeleteCanary': return cluster.deleteCanary(spec);
+    case 'SetCanaryWeight': return cluster.setCanaryWeight(rollout, command.weight);
+    case 'EnsureCanary': return cluster.ensureCanary(rollout, command.replicas);
+    case 'SetStableImage': return cluster.setStableImage(rollout, command.image);
+    case 'DeleteCanary': return cluster.deleteCanary(rollout);
   }
 }

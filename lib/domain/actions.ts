@@ -58,7 +58,9 @@ export function applyAction(state: RolloutState, request: ActionRequest, now: Da
       if (state.phase !== 'Paused') throw new ActionConflict(`Cannot resume: rollout ${state.id} is ${state.phase}`);
       if (state.pause?.reason === 'AwaitingApproval') throw new ActionConflict(`Cannot resume: rollout ${state.id} waits for an approval of ${stepLabel(state.pause.gate ?? 'promotion', state.spec.steps.length)}; approve it instead`);
       // The step's hold restarts: the canary is judged for a full pause after a person lets it go on.
-      const resumed = moveTo(state, 'Progressing', now, { stepStartedAt: at, message: `Resumed by ${request.actor.id}`, nextTickAt: at });
+      // Resuming a TargetChanged pause accepts the edited target as the new baseline (re-recorded next tick).
+      const baseline = state.pause?.reason === 'TargetChanged' ? { target: undefined } : {};
+      const resumed = moveTo(state, 'Progressing', now, { ...baseline, stepStartedAt: at, message: `Resumed by ${request.actor.id}`, nextTickAt: at });
       return { alreadyDone: false, state: resumed, event: event('Resumed', `Resumed by ${request.actor.id}`) };
     }
     case 'approve':

@@ -7,8 +7,11 @@ import type { Actor, RolloutState } from './state.js';
  */
 export type Command =
   | { type: 'SetCanaryWeight'; weight: number }
-  | { type: 'EnsureCanary'; image: string }
-  | { type: 'PromoteStable'; image: string }
+  /** Create the canary (narrowing stable selection first) or scale it to `replicas`. */
+  | { type: 'EnsureCanary'; image: string; replicas: number }
+  /** Set the target's rolled container to `image`: the canary's on promotion, the recorded one on rollback. */
+  | { type: 'SetStableImage'; image: string }
+  /** Delete what the rollout created and restore the stable selection. */
   | { type: 'DeleteCanary' };
 
 /** Crash signal from the canary's pods (CrashLoopBackOff, OOMKilled, restarts, progress deadline). */
@@ -26,10 +29,38 @@ export interface HookResults {
 
 /** What one tick saw of the world. `analysis` is absent when no analysis ran on this tick. */
 export interface Observation {
-  canary: { exists: boolean; available: boolean; crash?: CrashSignal };
-  stable: { image?: string; available: boolean };
+  canary: {
+    /** This rollout's canary Deployment exists (one the engine did not create for it does not count). */
+    exists: boolean;
+    available: boolean;
+    crash?: CrashSignal;
+    /** Desired replicas of the canary Deployment, when it exists. */
+    replicas?: number;
+  };
+  stable: {
+    /** False when the target Deployment is gone (then nothing else here is known). */
+    exists?: boolean;
+    /** Image of the rolled container. */
+    image?: string;
+    /** Fully rolled out and available (`kubectl rollout status` semantics). */
+    available: boolean;
+    /** Desired replicas of the target. */
+    replicas?: number;
+    /** Hash of the target's pod template, to notice a hand edit mid-rollout. */
+    templateHash?: string;
+    /** Why the target's own rollout failed (Deployment condition), e.g. `ProgressDeadlineExceeded: ...`. */
+    failed?: string;
+    /** Field manager that last set the rolled container's image (from managedFields). */
+    imageManager?: string;
+  };
   /** Canary weight read back from the traffic object; undefined when it could not be read. */
   weight: number | undefined;
+  /** Objects the rollout needs that are gone, e.g. `VirtualService production/myapp`: nothing to undo there. */
+  missing?: string[];
+  /** Objects named like this rollout's own that it did not create: never adopted, never deleted. */
+  foreign?: string[];
+  /** Stable selection is still narrowed by the engine (Service selector or stable subset). */
+  stableNarrowed?: boolean;
   analysis?: AnalysisOutcome;
   hooks?: HookResults;
 }

@@ -1,13 +1,13 @@
 import type { AnalysisOutcome } from './analysis.js';
 import type { AuditEventDraft, Command, Decision, Observation } from './commands.js';
+import { CLUSTER_POLL_MS, decideRollback, promoting, rollingBackStep, type Step } from './exits.js';
 import { gateHasHooks, judgeGateHooks, judgePreRollout, judgeRollbackHooks, preRolloutPending } from './gate-hooks.js';
-import { isTerminal } from './phases.js';
+import { isTerminal, type FailureReason } from './phases.js';
+import { canaryReplicas } from './spec.js';
 import type { Actor, RolloutState } from './state.js';
 import { ENGINE, addMs, enterStep, hasDecision, moveTo, pausedFor, rollingBack, stepLabel } from './transition.js';
 
-/** How often to look again while waiting on the cluster (canary start-up, promotion). */
-export const CLUSTER_POLL_MS = 2_000;
-
+export { CLUSTER_POLL_MS };
 export type { Decision } from './commands.js';
 export { clusterFailed } from './transition.js';
 
@@ -21,65 +21,87 @@ export function decide(state: RolloutState, observation: Observation, now: Date)
   const record = (type: string, message: string, data?: Record<string, unknown>, actor: Actor = ENGINE): void => {
     events.push({ type, at: now.toISOString(), actor, message, ...(data ? { data } : {}) });
   };
-  const next = nextState(state, observation, now, record);
-  const commands: Command[] = [];
-  // The traffic object is reconciled to the desired weight on every tick, which also repairs drift
-  // and a crash between a weight change and the save that recorded it.
-  if (observation.weight !== next.canaryWeight) commands.push({ type: 'SetCanaryWeight', weight: next.canaryWeight });
-  commands.push(...phaseCommands(next, observation));
+  const { state: next, commands: phaseCommands } = nextStep(withTargetRecorded(state, observation), observation, now, record);
   const finished = isTerminal(next.phase);
-  return { state: { ...next, nextTickAt: finished ? undefined : next.nextTickAt, updatedAt: now.toISOString() }, commands, events };
+  const stamped = { ...next, nextTickAt: finished ? undefined : next.nextTickAt, updatedAt: now.toISOString() };
+  // A decided promotion or rollback is saved before its first effect, so a crash cannot re-decide it:
+  // the next tick, due at once, performs it. A terminal phase is only reached once the cluster confirmed it.
+  const committed = next.phase !== state.phase && (next.phase === 'RollingBack' || next.phase === 'Promoting');
+  if (committed) return { state: { ...stamped, nextTickAt: now.toISOString() }, commands: [], events };
+  if (finished) return { state: stamped, commands: [], events };
+  const commands: Command[] = [...capacity(next, observation), ...phaseCommands];
+  // The traffic object is reconciled to the desired weight on every tick, which also repairs drift and a
+  // crash between a weight change and the save that recorded it. Capacity comes before traffic.
+  const trafficMissing = observation.weight === undefined && (observation.missing?.length ?? 0) > 0;
+  const weighs = next.phase !== 'Initializing' || observation.canary.exists;
+  if (weighs && !trafficMissing && observation.weight !== next.canaryWeight) commands.push({ type: 'SetCanaryWeight', weight: next.canaryWeight });
+  return { state: stamped, commands, events };
 }
 
 type Record_ = (type: string, message: string, data?: Record<string, unknown>, actor?: Actor) => void;
 
-function phaseCommands(next: RolloutState, observation: Observation): Command[] {
-  switch (next.phase) {
-    case 'Initializing':
-      return preRolloutPending(next) ? [] : [{ type: 'EnsureCanary', image: next.spec.canaryImage }];
-    case 'Promoting':
-      return [{ type: 'PromoteStable', image: next.spec.canaryImage }];
-    case 'Completed':
-    case 'Failed':
-      return observation.canary.exists ? [{ type: 'DeleteCanary' }] : [];
-    default:
-      return [];
+/** The target as first seen: the image to restore after a failed promotion, the template to notice edits of. */
+function withTargetRecorded(state: RolloutState, observation: Observation): RolloutState {
+  const { image, templateHash, replicas, exists } = observation.stable;
+  const before = state.phase === 'Initializing' || state.phase === 'Progressing' || state.phase === 'Paused';
+  if (state.target || !before || exists === false || image === undefined) return state;
+  return { ...state, target: { image, replicas: replicas ?? 1, ...(templateHash ? { templateHash } : {}) } };
+}
+
+/** Canary replicas for the desired weight (spec.canaryScale); capacity is added before traffic. */
+function capacity(next: RolloutState, observation: Observation): Command[] {
+  const active = next.phase === 'Initializing' || next.phase === 'Progressing' || next.phase === 'Paused';
+  if (!active || observation.stable.exists === false) return [];
+  const replicas = canaryReplicas(next.spec.canaryScale, next.canaryWeight, observation.stable.replicas ?? next.target?.replicas ?? 1);
+  const create = next.phase === 'Initializing' && !preRolloutPending(next) && !observation.canary.exists;
+  const rescale = observation.canary.exists && observation.canary.replicas !== undefined && observation.canary.replicas !== replicas;
+  return create || rescale ? [{ type: 'EnsureCanary', image: next.spec.canaryImage, replicas }] : [];
+}
+
+/** Facts about the cluster that end or hold a running rollout before any analysis is read. */
+function clusterVerdict(state: RolloutState, observation: Observation, now: Date, record: Record_): RolloutState | undefined {
+  const rollBack = (reason: FailureReason, why: string) => decideRollback(state, reason, why, observation, now, record);
+  if (observation.missing?.length) return rollBack('ClusterError', `${observation.missing.join(', ')} not found: create it or fix the CanaryDeployment's spec`);
+  if (observation.foreign?.length) {
+    return rollBack('ClusterError', `${observation.foreign.join(', ')} already exists and was not created by Codedance: it is never adopted or deleted; rename or delete it, then start again`);
+  }
+  if (state.phase !== 'Initializing' && !observation.canary.exists) {
+    return rollBack('CanaryDeleted', `canary Deployment ${state.spec.targetDeployment}-canary was deleted by someone else`);
+  }
+  const edited = state.target?.templateHash !== undefined && observation.stable.templateHash !== undefined && observation.stable.templateHash !== state.target.templateHash;
+  if (edited && !(state.phase === 'Paused' && state.pause?.reason === 'TargetChanged')) {
+    const why = `${state.spec.targetDeployment}'s pod template was changed by someone else mid-rollout; review it, then resume (the change becomes the new baseline) or abort`;
+    record('TargetChanged', why, { recorded: state.target?.templateHash, observed: observation.stable.templateHash });
+    return { ...pausedFor(state, 'TargetChanged', why, now), nextTickAt: addMs(now, state.spec.analysis.intervalMs) };
+  }
+  return undefined;
+}
+
+function nextStep(state: RolloutState, observation: Observation, now: Date, record: Record_): Step {
+  switch (state.phase) {
+    case 'Promoting': return promoting(state, observation, now, record);
+    case 'RollingBack': return rollingBackStep(state, observation, now, record);
+    default: return { state: nextState(state, observation, now, record), commands: [] };
   }
 }
 
 function nextState(state: RolloutState, observation: Observation, now: Date, record: Record_): RolloutState {
   const { spec } = state;
   const crash = observation.canary.crash;
-  const rollbackAllowed = spec.autoRollback.enabled;
-  const activePhase = state.phase === 'Initializing' || state.phase === 'Progressing' || state.phase === 'Paused';
-  if (activePhase && crash && rollbackAllowed && spec.autoRollback.onPodCrash) {
-    const why = `canary pod ${crash.pod} is ${crash.reason} (restarts: ${crash.restarts})`;
-    record('RollbackStarted', why, { reason: 'PodCrash', crash });
-    return rollingBack(state, 'PodCrash', why, now);
+  if (crash && spec.autoRollback.enabled && spec.autoRollback.onPodCrash) {
+    return decideRollback(state, 'PodCrash', `canary pod ${crash.pod} is ${crash.reason} (restarts: ${crash.restarts})`, observation, now, record);
   }
+  const held = clusterVerdict(state, observation, now, record);
+  if (held) return held;
   const rollbackAsked = judgeRollbackHooks(state, observation.hooks, now, record);
   if (rollbackAsked) return rollbackAsked;
-  switch (state.phase) {
-    case 'Initializing': {
-      const pre = judgePreRollout(state, observation.hooks, now, record);
-      return pre.proceed ? initializing(pre.state, observation, now, record) : pre.state;
-    }
-    case 'Progressing':
-    case 'Paused': {
-      // An opened gate or a rejecting hook decides; a still-closed gate keeps analysing while it waits.
-      const gated = judgeGateHooks(state, observation.hooks, now, record);
-      return gated && gated.phase !== 'Paused' ? gated : progressing(gated ?? state, observation.analysis, now, record);
-    }
-    case 'Promoting':
-      return promoting(state, observation, now, record);
-    case 'RollingBack': {
-      const why = state.failure?.message ?? 'rolled back';
-      record('RolledBack', `Traffic is 100% stable and the canary is deleted: ${why}`, { reason: state.failure?.reason, weight: 0 });
-      return moveTo(state, 'Failed', now, { canaryWeight: 0, message: `Failed: ${why}` });
-    }
-    default:
-      return state;
+  if (state.phase === 'Initializing') {
+    const pre = judgePreRollout(state, observation.hooks, now, record);
+    return pre.proceed ? initializing(pre.state, observation, now, record) : pre.state;
   }
+  // An opened gate or a rejecting hook decides; a still-closed gate keeps analysing while it waits.
+  const gated = judgeGateHooks(state, observation.hooks, now, record);
+  return gated && gated.phase !== 'Paused' ? gated : progressing(gated ?? state, observation.analysis, now, record);
 }
 
 function initializing(state: RolloutState, observation: Observation, now: Date, record: Record_): RolloutState {
@@ -87,8 +109,7 @@ function initializing(state: RolloutState, observation: Observation, now: Date, 
   if (!observation.canary.available) {
     if (waited > state.spec.progressDeadlineMs) {
       const why = `canary Deployment ${state.spec.targetDeployment}-canary did not become available within the progress deadline`;
-      record('RollbackStarted', why, { reason: 'ProgressDeadline' });
-      return rollingBack(state, 'ProgressDeadline', why, now);
+      return decideRollback(state, 'ProgressDeadline', why, observation, now, record);
     }
     return { ...state, message: 'Waiting for the canary Deployment to become available', nextTickAt: addMs(now, CLUSTER_POLL_MS) };
   }
@@ -145,13 +166,15 @@ function recordAnalysis(state: RolloutState, analysis: AnalysisOutcome, now: Dat
   record('Analysis', `${analysis.verdict}: ${analysis.reason}`, { verdict: analysis.verdict, score: analysis.score, metrics: analysis.metrics, weight: state.canaryWeight, ...(analysis.comparison ? { comparison: analysis.comparison } : {}) });
   const interval = addMs(now, spec.analysis.intervalMs);
   if (analysis.verdict === 'fail' && failures > spec.analysis.failureLimit) {
-    if (spec.autoRollback.enabled && spec.autoRollback.onMetricsFail) {
+    // onMetricsFail decides whether a single breach fails the analysis at once; a failed analysis (a breach
+    // with it on, a health score < 60 with it on or off) rolls back whenever automatic rollback is enabled.
+    if (spec.autoRollback.enabled) {
       record('RollbackStarted', analysis.reason, { reason: 'MetricsFailed', score: analysis.score });
       return rollingBack(base, 'MetricsFailed', analysis.reason, now);
     }
     return { ...pausedFor(base, 'HealthGreyZone', `Analysis failed and automatic rollback is off: ${analysis.reason}`, now), nextTickAt: interval };
   }
-  const awaiting = state.phase === 'Paused' && (state.pause?.reason === 'AwaitingApproval' || state.pause?.reason === 'PausedByUser');
+  const awaiting = state.phase === 'Paused' && (state.pause?.reason === 'AwaitingApproval' || state.pause?.reason === 'PausedByUser' || state.pause?.reason === 'TargetChanged');
   if (awaiting) return base; // a person decides these; analysis only watches for failure
   if (analysis.verdict === 'grey') return { ...pausedFor(base, 'HealthGreyZone', `Holding: ${analysis.reason}`, now), nextTickAt: interval };
   if (analysis.verdict === 'inconclusive' && inconclusive >= spec.analysis.inconclusiveLimit) {
@@ -177,12 +200,4 @@ function withinApprovalTimeout(state: RolloutState, now: Date, record: Record_):
     return rollingBack(state, 'Rejected', why, now);
   }
   return { ...state, nextTickAt: interval };
-}
-
-function promoting(state: RolloutState, observation: Observation, now: Date, record: Record_): RolloutState {
-  const { spec } = state;
-  const promoted = observation.stable.image === spec.canaryImage && observation.stable.available;
-  if (!promoted) return { ...state, message: `Promoting: waiting for ${spec.targetDeployment} to run ${spec.canaryImage}`, nextTickAt: addMs(now, CLUSTER_POLL_MS) };
-  record('Completed', `${spec.targetDeployment} runs ${spec.canaryImage}; traffic is 100% on it and the canary is deleted`, { image: spec.canaryImage, stableImage: observation.stable.image, stableAvailable: observation.stable.available });
-  return moveTo(state, 'Completed', now, { canaryWeight: 0, message: `Completed: ${spec.targetDeployment} runs ${spec.canaryImage}` });
 }

@@ -2,25 +2,28 @@
  * Rollout phases and the only transitions allowed between them.
  *
  * Initializing → Progressing ⇄ Paused → Promoting → Completed
- *                      ↘          ↘
- *                       RollingBack → Failed
+ *       │              ↘          ↘          ↓
+ *       │               RollingBack ────────→ Failed
+ *       └──────────────────────────────────→ Failed   (a rollback with nothing to undo)
  *
  * Promoting and RollingBack are committed before their cluster effects run, so a crash in the
  * middle of a promotion or rollback is finished by the next tick instead of being re-decided.
+ * A rollback decided when nothing exists to undo (no canary, no narrowed selector, no canary
+ * traffic) ends Failed at once: there is no effect to order after the save.
  */
 export const PHASES = ['Initializing', 'Progressing', 'Paused', 'Promoting', 'RollingBack', 'Completed', 'Failed'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const PAUSE_REASONS = ['AwaitingApproval', 'HealthGreyZone', 'Inconclusive', 'PausedByUser'] as const;
+export const PAUSE_REASONS = ['AwaitingApproval', 'HealthGreyZone', 'Inconclusive', 'PausedByUser', 'TargetChanged'] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
-export const FAILURE_REASONS = ['MetricsFailed', 'PodCrash', 'Aborted', 'Rejected', 'ProgressDeadline', 'PoisonMessage', 'ClusterError'] as const;
+export const FAILURE_REASONS = ['MetricsFailed', 'PodCrash', 'Aborted', 'Rejected', 'ProgressDeadline', 'PoisonMessage', 'ClusterError', 'CanaryDeleted', 'PromotionFailed'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 const TRANSITIONS: Record<Phase, readonly Phase[]> = {
-  Initializing: ['Progressing', 'Paused', 'Promoting', 'RollingBack'],
-  Progressing: ['Paused', 'Promoting', 'RollingBack'],
-  Paused: ['Progressing', 'Promoting', 'RollingBack'],
+  Initializing: ['Progressing', 'Paused', 'Promoting', 'RollingBack', 'Failed'],
+  Progressing: ['Paused', 'Promoting', 'RollingBack', 'Failed'],
+  Paused: ['Progressing', 'Promoting', 'RollingBack', 'Failed'],
   Promoting: ['Completed', 'RollingBack'],
   RollingBack: ['Failed'],
   Completed: [],

@@ -170,6 +170,19 @@ export const canaryDeploymentSchema = z.strictObject({
     notifications: z.array(notificationDestination).max(10, 'at most 10 destinations').optional(),
     webhooks: z.array(webhook).max(10, 'at most 10 hooks').optional(),
     progressDeadline: duration.optional(),
+    /**
+     * Canary replicas: `MatchTarget` (default) runs as many as the target, `Proportional` runs
+     * ceil(weight x target replicas), at least 1, `Fixed` runs `replicas`.
+     */
+    canaryScale: z.strictObject({
+      type: z.enum(['MatchTarget', 'Proportional', 'Fixed'], 'must be one of MatchTarget, Proportional, Fixed'),
+      replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').optional(),
+    }).superRefine((scale, ctx) => {
+      if (scale.type === 'Fixed' && scale.replicas === undefined) ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'is required when type is Fixed' });
+      if (scale.type !== 'Fixed' && scale.replicas !== undefined) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `only applies when type is Fixed, not ${scale.type}` });
+    }).optional(),
+    /** How long traffic must have been off the canary before it is deleted (mesh proxies converge). */
+    scaleDownDelay: duration.optional(),
   }),
 });
 

@@ -75,6 +75,21 @@ export interface RolloutSpec {
   analysis: AnalysisSettings;
   progressDeadlineMs: number;
   trafficRouting: TrafficRouting;
+  /** How many canary replicas run; see canaryReplicas(). */
+  canaryScale: CanaryScale;
+  /** Time between traffic confirmed off the canary and its deletion. */
+  scaleDownDelayMs: number;
+}
+
+export type CanaryScale = { type: 'MatchTarget' } | { type: 'Proportional' } | { type: 'Fixed'; replicas: number };
+
+/** Canary replicas for a weight: MatchTarget = target's, Proportional = ceil(weight x target), at least 1. */
+export function canaryReplicas(scale: CanaryScale, weightPercent: number, targetReplicas: number): number {
+  switch (scale.type) {
+    case 'Fixed': return scale.replicas;
+    case 'Proportional': return Math.max(1, Math.ceil((weightPercent * targetReplicas) / 100));
+    case 'MatchTarget': return Math.max(1, targetReplicas);
+  }
 }
 
 export const DEFAULT_CLUSTER = 'default';
@@ -137,6 +152,8 @@ export function normaliseSpec(doc: CanaryDeploymentDocument): RolloutSpec {
       ...comparisonOf(spec.analysis?.compareWithStable),
     },
     progressDeadlineMs: ms(spec.progressDeadline, 10 * 60_000),
+    canaryScale: spec.canaryScale?.type === 'Fixed' ? { type: 'Fixed', replicas: spec.canaryScale.replicas ?? 1 } : { type: spec.canaryScale?.type ?? 'MatchTarget' },
+    scaleDownDelayMs: ms(spec.scaleDownDelay, 30_000),
     trafficRouting: {
       provider: routing?.provider ?? 'istio',
       routeObject: routing?.istio?.virtualService ?? routing?.nginx?.ingress ?? routing?.gatewayApi?.httpRoute ?? target,

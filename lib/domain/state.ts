@@ -60,7 +60,7 @@ export const rolloutStatusSchema = z.object({
   failure: z.object({ reason: z.enum(FAILURE_REASONS), message: z.string() }).optional(),
   /** Index of the step whose weight is applied; -1 before the first step. */
   stepIndex: z.number().int().min(-1),
-  /** Canary weight last written to the traffic object, percent. */
+  /** Desired canary weight, percent; every tick writes it to the traffic object if the read-back differs. */
   canaryWeight: z.number().min(0).max(100),
   /** When the current step's weight was applied (its pause counts from here). */
   stepStartedAt: isoTime.optional(),
@@ -85,6 +85,15 @@ export const rolloutStatusSchema = z.object({
   createdBy: actor,
   /** Head of the audit hash chain: how many events exist and the hash of the last one. */
   auditHead: z.object({ count: z.number().int().min(0), hash: z.string() }),
+  /**
+   * The target as it was when the rollout first saw it: the image a rollback after promotion restores,
+   * the template hash a hand edit is noticed by, the replicas canary capacity is sized from.
+   */
+  target: z.object({ image: z.string(), templateHash: z.string().optional(), replicas: z.number().int().min(0) }).optional(),
+  /** Promotion bookkeeping: how often the engine has set the target's image (a bound against fights). */
+  promotion: z.object({ patches: z.number().int().min(0), lastManager: z.string().optional() }).optional(),
+  /** When traffic was confirmed off the canary on the way out; the canary is deleted scaleDownDelay later. */
+  trafficOffAt: isoTime.optional(),
   /** Batch release this rollout belongs to, if any. */
   releaseId: z.string().optional(),
 });

@@ -6,26 +6,30 @@ import { expectConsistent, settleWithinOneSweeperPeriod, startShortRollout, TIME
 
 /**
  * A process crash at every side-effect boundary of every tick of a rollout. The rollout (50% → 100% →
- * promote) takes five ticks: seq 0 creates the canary, 1 and 2 set 50 and 100, 3 promotes the stable
- * Deployment, 4 sets 0 and deletes the canary (the one tick with two cluster writes). Rollback cases
- * see their canary crash-loop once 50% is saved: seq 2 starts the rollback (weight 0), seq 3 deletes the
- * canary and ends Failed. Each case is one rollout that crashes exactly once, at its tick and point; all
- * run at once on the real handlers, DynamoDB Local and SQS, with SQS redelivery and the sweeper as the
- * only ways back.
+ * promote) takes nine ticks: seq 0 creates the canary, 1 and 2 set 50 and 100, 3 commits Promoting (no
+ * effect: a decided transition is saved before its first effect), 4 sets the target's image, 5 moves
+ * traffic back to the promoted target, 6 confirms it and starts the drain, 7 deletes the canary after the
+ * drain, 8 confirms and completes. Rollback cases see their canary crash-loop once 50% is saved: seq 2
+ * commits RollingBack, 3 sets weight 0, 4 starts the drain, 5 deletes the canary, 6 ends Failed.
+ * "Transient" cases see the crash-loop only while tick 2 decides, as a cause that stops recurring after
+ * the process crash would: a rollback not yet saved must not have moved any traffic, and one that was
+ * saved must finish, so the weight never goes 50 → 0 → 50. Each case is one rollout that crashes exactly
+ * once, at its tick and point; all run at once on the real handlers, DynamoDB Local and SQS, with SQS
+ * redelivery and the sweeper as the only ways back.
  */
-interface Case { seq: number; point: FaultPoint; write?: number; rollback?: boolean }
-const boundaries = (seq: number, rollback = false): Case[] => [
-  { seq, point: 'after-cluster-write', write: 1, rollback },
-  { seq, point: 'after-effects', rollback },
-  { seq, point: 'after-save', rollback },
-  { seq, point: 'after-enqueue', rollback },
-];
+interface Case { seq: number; point: FaultPoint; write?: number; rollback?: 'lasting' | 'transient' }
+const POINTS: FaultPoint[] = ['after-cluster-write', 'after-effects', 'after-save', 'after-enqueue'];
+/** Ticks without a cluster write have no after-cluster-write boundary. */
+const boundaries = (seq: number, rollback?: Case['rollback'], writes = true): Case[] =>
+  POINTS.filter((point) => writes || point !== 'after-cluster-write').map((point) => ({ seq, point, ...(point === 'after-cluster-write' ? { write: 1 } : {}), ...(rollback ? { rollback } : {}) }));
 const CASES: Case[] = [
-  ...[0, 1, 2, 3, 4].flatMap((seq) => boundaries(seq)),
-  { seq: 4, point: 'after-cluster-write', write: 2 },
-  ...[2, 3].flatMap((seq) => boundaries(seq, true)),
+  ...[0, 1, 2, 4, 5, 7].flatMap((seq) => boundaries(seq)),
+  ...[3, 6, 8].flatMap((seq) => boundaries(seq, undefined, false)),
+  ...boundaries(2, 'lasting', false),
+  ...[3, 5].flatMap((seq) => boundaries(seq, 'lasting')),
+  ...boundaries(2, 'transient', false),
 ];
-const label = (c: Case): string => `${c.rollback ? 'rollback ' : ''}seq ${c.seq} ${c.point}${c.write ? ` #${c.write}` : ''}`;
+const label = (c: Case): string => `${c.rollback ? `${c.rollback} rollback ` : ''}seq ${c.seq} ${c.point}${c.write ? ` #${c.write}` : ''}`;
 
 describe('a crash at every side-effect boundary of a tick', () => {
   let engine: EngineHarness;
@@ -40,10 +44,14 @@ describe('a crash at every side-effect boundary of a tick', () => {
     engine.deps.faults = {
       before(point, tick) {
         const planned = caseOf.get(tick.rolloutId);
-        if (planned?.rollback && point === 'after-save' && tick.seq === 1) {
+        const rollout = rollouts.get(tick.rolloutId);
+        if (planned?.rollback && rollout && point === 'after-save' && tick.seq === 1) {
           // Not a process crash: the canary's pods start crash-looping once 50% is recorded.
-          const rollout = rollouts.get(tick.rolloutId)!;
           engine.cluster.crash(rollout.spec.namespace, rollout.spec.targetDeployment, { pod: `${rollout.spec.targetDeployment}-canary-0`, reason: 'CrashLoopBackOff', restarts: 5 });
+        }
+        if (planned?.rollback === 'transient' && rollout && point === 'after-effects' && tick.seq === 2) {
+          // The cause goes away right after tick 2 decided: a redelivered tick 2 sees healthy pods.
+          delete engine.cluster.workload(rollout.spec).crash;
         }
         if (!planned || crashed.has(tick.rolloutId) || tick.seq !== planned.seq) return;
         if (point === 'after-cluster-write') {
@@ -85,7 +93,7 @@ describe('a crash at every side-effect boundary of a tick', () => {
     expect(walk).toEqual([50, 100, 0]);
   });
 
-  it.each(CASES.filter((c) => c.rollback).map((c) => [label(c)]))('%s: ends Failed (PodCrash) with 100%% stable, the canary deleted, an intact audit trail', async (name) => {
+  it.each(CASES.filter((c) => c.rollback === 'lasting').map((c) => [label(c)]))('%s: ends Failed (PodCrash) with 100%% stable, the canary deleted, an intact audit trail', async (name) => {
     const state = settled.get(name);
     expect(state).toMatchObject({ phase: 'Failed', failure: { reason: 'PodCrash' } });
     expect([...crashed.values()]).toContain(name);
@@ -94,5 +102,21 @@ describe('a crash at every side-effect boundary of a tick', () => {
     const types = (await engine.deps.audit.events(state!.id)).map((e) => e.type);
     expect(types.filter((t) => t === 'RollbackStarted')).toHaveLength(1);
     expect(types.filter((t) => t === 'RolledBack')).toHaveLength(1);
+  });
+
+  it.each(CASES.filter((c) => c.rollback === 'transient').map((c) => [label(c)]))('%s: a rollback decided but not saved moved nothing; one saved is finished', async (name) => {
+    const state = settled.get(name)!;
+    const planned = CASES.find((c) => label(c) === name)!;
+    const walk = engine.cluster.weightHistory.get(`${state.spec.namespace}/${state.spec.targetDeployment}`);
+    expect([...crashed.values()]).toContain(name);
+    await expectConsistent(engine, state, `${state.spec.targetDeployment}:v1`);
+    if (planned.point === 'after-effects') {
+      // The crash came before the save: the redelivered tick saw healthy pods and went on, never having moved traffic.
+      expect(state.phase).toBe('Completed');
+      expect(walk).toEqual([50, 100, 0]);
+    } else {
+      expect(state).toMatchObject({ phase: 'Failed', failure: { reason: 'PodCrash' } });
+      expect(walk).toEqual([50, 0]);
+    }
   });
 });

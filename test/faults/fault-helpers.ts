@@ -18,12 +18,12 @@ const api = { id: 'fault-tester', via: 'api' } as const;
 
 export const isTerminalPhase = (s: RolloutState): boolean => s.phase === 'Completed' || s.phase === 'Failed';
 
-/** A short rollout on the fake cluster: 50% then 100%, no pauses, analysis every `interval`. */
+/** A short rollout on the fake cluster: 50% then 100%, no pauses, analysis every `interval`, a 6 s drain. */
 export async function startShortRollout(engine: EngineHarness, target: string, spec: Record<string, unknown> = {}, namespace = 'production'): Promise<RolloutState> {
   const doc = documentWith({
     targetDeployment: target, canaryVersion: `${target}:v2`,
     strategy: { type: 'Linear', steps: [{ weight: 50, pause: '0s' }, { weight: 100, pause: '0s' }] },
-    analysis: { interval: '2s' }, ...spec,
+    analysis: { interval: '2s' }, scaleDownDelay: '6s', ...spec,
   }, { name: target, namespace });
   return startRollout(engine.deps, { document: doc, actor: api });
 }
@@ -71,10 +71,12 @@ export async function expectConsistent(engine: EngineHarness, state: RolloutStat
   const where = `${spec.targetDeployment} (${state.phase})`;
   if (state.phase === 'Completed') {
     expect(workload, where).toMatchObject({ weight: 0, stableImage: spec.canaryImage });
-    expect(workload?.canaryImage, `${where}: canary deleted`).toBeUndefined();
+    expect(workload?.canary, `${where}: canary deleted`).toBeUndefined();
+    expect(workload?.narrowedBy, `${where}: stable selection restored`).toBeUndefined();
   } else if (state.phase === 'Failed') {
     expect(workload, where).toMatchObject({ weight: 0, stableImage });
-    expect(workload?.canaryImage, `${where}: canary deleted`).toBeUndefined();
+    expect(workload?.canary, `${where}: canary deleted`).toBeUndefined();
+    expect(workload?.narrowedBy, `${where}: stable selection restored`).toBeUndefined();
   } else if (state.phase === 'Paused') {
     expect(workload?.weight, where).toBe(spec.steps[state.stepIndex]?.weight);
     expect(workload?.stableImage, where).toBe(stableImage);

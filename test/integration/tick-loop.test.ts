@@ -30,7 +30,7 @@ describe('tick loop on DynamoDB Local and local-aws-sqs', () => {
     expect(engine.cluster.weightHistory.get('production/myapp')).toEqual([10, 50, 100, 0]);
     const workload = engine.cluster.workloads.get('production/myapp');
     expect(workload?.stableImage).toBe('myapp:v2.0.0');
-    expect(workload?.canaryImage).toBeUndefined();
+    expect(workload?.canary).toBeUndefined();
     const events = await engine.deps.audit.events(started.id);
     const steps = events.filter((e) => e.type === 'StepAdvanced').map((e) => e.data?.weight);
     expect(steps).toEqual([10, 50, 100]);

@@ -14,7 +14,7 @@ describe('tick protocol: duplicates, stale seq, lost ticks, poison messages', ()
   it('the same tick delivered twice yields one decision and one audit entry; a stale seq is dropped', async () => {
     const doc = documentWith({ targetDeployment: 'dup', strategy: { type: 'Linear', steps: [{ weight: 20, pause: '1h' }, { weight: 100 }] } }, { name: 'dup' });
     const started = await startRollout(engine.deps, { document: doc, actor: api });
-    await engine.cluster.ensureCanary(started.spec); // the canary is ready: tick 0 will apply step 1
+    await engine.cluster.ensureCanary({ id: started.id, spec: started.spec }, 2); // the canary is ready: tick 0 will apply step 1
     const tick0: TickMessage = { rolloutId: started.id, seq: 0, wakeAt: started.nextTickAt! };
     const before = await engine.deps.audit.events(started.id);
     await engine.deliverTick(sqsEvent(tick0, tick0));
@@ -32,7 +32,7 @@ describe('tick protocol: duplicates, stale seq, lost ticks, poison messages', ()
   it('a delay beyond 900 s is a chain of wake-ups that changes nothing', async () => {
     const doc = documentWith({ targetDeployment: 'longwait', strategy: { type: 'Linear', steps: [{ weight: 20, pause: '1h' }, { weight: 100 }] } }, { name: 'longwait' });
     const started = await startRollout(engine.deps, { document: doc, actor: api });
-    await engine.cluster.ensureCanary(started.spec);
+    await engine.cluster.ensureCanary({ id: started.id, spec: started.spec }, 2);
     await engine.deliverTick(sqsEvent({ rolloutId: started.id, seq: 0, wakeAt: started.nextTickAt! }));
     const waiting = await engine.store.get(started.id);
     const sent = engine.queue.sent.filter((s) => s.message.rolloutId === started.id).at(-1);
@@ -51,9 +51,9 @@ describe('tick protocol: duplicates, stale seq, lost ticks, poison messages', ()
     const doc = documentWith({ targetDeployment: 'poison' }, { name: 'poison' });
     const started = await startRollout(engine.deps, { document: doc, actor: api });
     const realObserve = engine.cluster.observe.bind(engine.cluster);
-    engine.cluster.observe = async (spec) => {
-      if (spec.targetDeployment === 'poison') throw new Error('apiserver exploded');
-      return realObserve(spec);
+    engine.cluster.observe = async (rollout) => {
+      if (rollout.spec.targetDeployment === 'poison') throw new Error('apiserver exploded');
+      return realObserve(rollout);
     };
     const done = await waitUntil('poison rollout to end', async () => {
       const s = await engine.store.get(started.id);

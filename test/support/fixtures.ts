@@ -31,7 +31,12 @@ export function stateFrom(document: unknown, patch: Partial<RolloutState> = {}):
 }
 
 export function observe(patch: Partial<Observation> = {}): Observation {
-  return { canary: { exists: true, available: true }, stable: { image: 'myapp:v1', available: true }, weight: 0, ...patch };
+  // A running canary as the real adapter reports it: two replicas like the target, stable narrowed.
+  return {
+    canary: { exists: true, available: true, replicas: 2 },
+    stable: { exists: true, image: 'myapp:v1', available: true, replicas: 2, templateHash: 't1' },
+    weight: 0, stableNarrowed: true, ...patch,
+  };
 }
 
 export const outcome = (verdict: AnalysisOutcome['verdict'], score: number | null = verdict === 'pass' ? 100 : 50): AnalysisOutcome => ({

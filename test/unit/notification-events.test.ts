@@ -22,6 +22,9 @@ describe('audit event → notification event', () => {
     ['ApprovalRequested', 'awaitingApproval', []],
     ['RolledBack', 'rolledBack', ['failed']],
     ['Failed', 'failed', []],
+    // A rollback the cluster refused part of is as loud as a failure (issue 12, point 5).
+    ['RollbackIncomplete', 'failed', ['rolledBack']],
+    ['TargetChanged', 'paused', []],
     ['Completed', 'completed', []],
   ])('%s → %s', (type, event, also) => {
     // Prepare
@@ -32,7 +35,7 @@ describe('audit event → notification event', () => {
     expect(notable).toMatchObject({ event, also });
   });
 
-  it.each(['CanaryReady', 'Analysis', 'Approved', 'Resumed', 'PromotionStarted', 'RollbackStarted', 'Aborted', 'RollbackIncomplete'])('%s alone is not notified', (type) => {
+  it.each(['CanaryReady', 'Analysis', 'Approved', 'Resumed', 'PromotionStarted', 'RollbackStarted', 'Aborted'])('%s alone is not notified', (type) => {
     expect(notableEvents(saved(stateFrom(myapp), [draft(type)]), [draft(type)])).toEqual([]);
   });
 

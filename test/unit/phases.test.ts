@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { IllegalTransitionError, PHASES, assertTransition, canTransition, type Phase } from '../../lib/domain/phases.js';
 
 const allowed: Array<[Phase, Phase]> = [
-  ['Initializing', 'Progressing'], ['Initializing', 'Paused'], ['Initializing', 'Promoting'], ['Initializing', 'RollingBack'],
-  ['Progressing', 'Paused'], ['Progressing', 'Promoting'], ['Progressing', 'RollingBack'],
-  ['Paused', 'Progressing'], ['Paused', 'Promoting'], ['Paused', 'RollingBack'],
+  ['Initializing', 'Progressing'], ['Initializing', 'Paused'], ['Initializing', 'Promoting'], ['Initializing', 'RollingBack'], ['Initializing', 'Failed'],
+  ['Progressing', 'Paused'], ['Progressing', 'Promoting'], ['Progressing', 'RollingBack'], ['Progressing', 'Failed'],
+  ['Paused', 'Progressing'], ['Paused', 'Promoting'], ['Paused', 'RollingBack'], ['Paused', 'Failed'],
   ['Promoting', 'Completed'], ['Promoting', 'RollingBack'],
   ['RollingBack', 'Failed'],
 ];
@@ -25,10 +25,10 @@ describe('phase transition table', () => {
     expect(canTransition('Progressing', 'Progressing')).toBe(true);
   });
 
-  it('no transition ever leaves a terminal phase or skips rolling back', () => {
+  it('no transition ever leaves a terminal phase; only a rollback with nothing to undo goes straight to Failed', () => {
     expect(canTransition('Completed', 'Progressing')).toBe(false);
     expect(canTransition('Failed', 'Initializing')).toBe(false);
-    expect(canTransition('Progressing', 'Failed')).toBe(false);
+    expect(canTransition('Promoting', 'Failed')).toBe(false);
     expect(canTransition('Progressing', 'Completed')).toBe(false);
   });
 });

@@ -84,4 +84,4 @@ export function scoreSeries(events: AuditEvent[]): Point[] {
 }
 
 /** Audit types that are decisions, shown with their reason in the trail. */
-export const DECISIONS = new Set(['Analysis', 'StepAdvanced', 'ApprovalRequested', 'Approved', 'Rejected', 'Paused', 'Resumed', 'Aborted', 'PromotionStarted', 'RollbackStarted', 'RolledBack', 'Completed']);
+export const DECISIONS = new Set(['Analysis', 'StepAdvanced', 'ApprovalRequested', 'Approved', 'Rejected', 'Paused', 'Resumed', 'Aborted', 'PromotionStarted', 'RollbackStarted', 'RolledBack', 'RollbackIncomplete', 'PromotionFailed', 'TargetChanged', 'Completed']);

@@ -23,6 +23,9 @@ const BY_AUDIT_TYPE: Record<string, { event: NotificationEvent; also: Notificati
   RolledBack: { event: 'rolledBack', also: ['failed'] },
   // Failed without RolledBack: the poison-message path gave up on a rollback.
   Failed: { event: 'failed', also: [] },
+  // The cluster refused part of a rollback, or the previous image never came back: as loud as a failure.
+  RollbackIncomplete: { event: 'failed', also: ['rolledBack'] },
+  TargetChanged: { event: 'paused', also: [] },
   Completed: { event: 'completed', also: [] },
 };
 
