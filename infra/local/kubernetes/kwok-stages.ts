@@ -14,10 +14,14 @@ export const CRASH_VALUE = 'crashloop';
 
 /**
  * gojq expression for "this pod crash-loops": the label above, OR any container whose image *tag* contains
- * "crash" (e.g. `demo:v2-crash`; the registry host and digest are ignored). kwok's selectors evaluate jq,
+ * "crash" (e.g. `demo:v2-crash`; the registry host and digest are ignored), OR a tag containing
+ * "stablecrash" on a pod that is not a canary: an image that runs as a canary but cannot run as the target
+ * (a failed promotion: in life, a config or capacity only the target has). kwok's selectors evaluate jq,
  * so matching on the image works; the expression yields a boolean compared with 'true'.
  */
-const CRASHES = `(.metadata.labels["${CRASH_LABEL}"] == "${CRASH_VALUE}") or ([.spec.containers[]?.image | split("@")[0] | split("/")[-1] | (split(":")[1] // "") | contains("crash")] | any)`;
+const TAG = '.spec.containers[]?.image | split("@")[0] | split("/")[-1] | (split(":")[1] // "")';
+const CRASHES = `(.metadata.labels["${CRASH_LABEL}"] == "${CRASH_VALUE}") or ([${TAG} | contains("crash") and (contains("stablecrash") | not)] | any)`
+  + ` or (((.metadata.labels["codedance.io/rollout-role"] // "") != "canary") and ([${TAG} | contains("stablecrash")] | any))`;
 
 /** A Node object following kwok's fake-node.yaml conventions, without the taint so any pod may land. */
 export function fakeNode(name: string): Manifest {

@@ -168,13 +168,16 @@ describe('following what the engine\'s own adapter writes', () => {
       spec: { cluster: 'demo', targetDeployment: APP, canaryVersion: 'myapp:v2-slow', trafficRouting: { provider } },
     });
 
+    const rollout = { id: `ro_demo_${provider.toLowerCase()}`, spec };
+
     // Act + Assess
-    await engine.ensureCanary(spec);
-    await engine.setCanaryWeight(spec, 25);
+    await engine.ensureCanary(rollout, 1);
+    await engine.setCanaryWeight(rollout, 25);
     await waitFor(() => expect(router.status()).toMatchObject({ weight: 25, canary: { ready: true, image: 'myapp:v2-slow' } }));
-    await engine.promoteStable(spec);
-    await engine.setCanaryWeight(spec, 0);
-    await engine.deleteCanary(spec);
+    await engine.setStableImage(rollout, 'myapp:v2-slow');
+    // Stable selection follows the target's new ReplicaSet once the controller has made it.
+    await waitFor(() => engine.setCanaryWeight(rollout, 0));
+    await engine.deleteCanary(rollout);
     await waitFor(() => expect(router.status()).toMatchObject({ weight: 0, stable: { image: 'myapp:v2-slow' }, canary: { present: false } }));
   }, 3 * MINUTE);
 });

@@ -31,12 +31,12 @@ const finished = (id: string) => async (): Promise<RolloutState | undefined> => 
 };
 
 async function tokenWithoutCreate(): Promise<string> {
-  // A second identity that may read but not create Deployments, to prove RBAC refusals are reported.
+  // A second identity that may read (and narrow the stable subset) but not create Deployments, to prove RBAC refusals are reported.
   const kc = new KubeConfig();
   kc.loadFromFile(cluster('east').kubeconfigPath);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   await core('east').createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'reader' } } });
-  await rbac.createClusterRole({ body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['apps', ''], resources: ['deployments', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }, { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules'], verbs: ['get', 'list'] }] } });
+  await rbac.createClusterRole({ body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['apps', ''], resources: ['deployments', 'replicasets', 'pods', 'services'], verbs: ['get', 'list', 'watch'] }, { apiGroups: ['networking.istio.io'], resources: ['virtualservices'], verbs: ['get', 'list'] }, { apiGroups: ['networking.istio.io'], resources: ['destinationrules'], verbs: ['get', 'list', 'create', 'update'] }] } });
   await rbac.createClusterRoleBinding({ body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'default' }] } });
   const issued = await core('east').createNamespacedServiceAccountToken({ name: 'reader', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } });
   return issued.status?.token ?? '';
@@ -119,6 +119,10 @@ describe('the engine on a real Kubernetes control plane', () => {
     expect(done.failure?.reason).toBe('ClusterError');
     expect(done.failure?.message).toMatch(/forbidden/i);
     expect(done.failure?.message).toMatch(/create/);
+    // The stable subset narrowed before the refused create is restored on the way out.
+    const dr = await custom('east').getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1beta1', namespace: 'locked', plural: 'destinationrules', name: 'locked' }) as { metadata: { annotations?: Record<string, string> }; spec: { subsets: Array<{ name: string; labels?: Record<string, string> }> } };
+    expect(dr.spec.subsets.find((x) => x.name === 'stable')?.labels).toEqual({ version: 'stable' });
+    expect(dr.metadata.annotations?.['codedance.io/narrowed-by']).toBeUndefined();
   });
 
   it('a missing VirtualService fails the rollout naming it and the fix', async () => {
