@@ -38,6 +38,8 @@ export class FakeCluster implements ClusterPort {
   writes = 0;
   private readonly forbidden = new Set<FakeVerb>();
   private readonly conflicts = new Map<FakeVerb, number>();
+  /** While set, every call fails as an unreachable apiserver does (transient). */
+  unreachable = false;
 
   private key = (spec: RolloutSpec): string => `${spec.namespace}/${spec.targetDeployment}`;
 
@@ -52,6 +54,7 @@ export class FakeCluster implements ClusterPort {
   }
 
   private gate(verb: FakeVerb, spec: RolloutSpec): void {
+    if (this.unreachable) throw new KubernetesApiError(spec.cluster, 'Unavailable', `apiserver unreachable while trying to ${verb} (fake): connect ECONNREFUSED`, false);
     if (this.forbidden.has(verb)) throw new KubernetesApiError(spec.cluster, 'Forbidden', `forbidden: the engine's ClusterRole lacks ${verb} (fake)`, true);
     const left = this.conflicts.get(verb) ?? 0;
     if (left > 0) {

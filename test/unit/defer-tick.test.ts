@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { deferDelaySeconds, reconcileOrDefer } from '../../lib/app/defer-tick.js';
 import type { Dependencies } from '../../lib/app/dependencies.js';
 import { DependencyError } from '../../lib/app/errors.js';
+import { KubernetesApiError } from '../../lib/adapters/kubernetes/errors.js';
 import type { TickMessage } from '../../lib/ports/tick-queue.js';
 
 const message: TickMessage = { rolloutId: 'ro_1', seq: 4, wakeAt: '2026-11-27T06:00:00.000Z' };
@@ -20,6 +21,27 @@ function depsFailingWith(error: unknown, scheduleFails = false) {
 }
 
 describe('deferring ticks while the rollout store is unavailable', () => {
+  const apiserverDown = (): KubernetesApiError => new KubernetesApiError('east', 'Unavailable', 'apiserver unreachable: ECONNREFUSED', false);
+
+  it('an apiserver outage fails its first receive (a quick SQS redelivery for a blip)', async () => {
+    const { deps, scheduled } = depsFailingWith(apiserverDown());
+    await expect(reconcileOrDefer(deps, message, 1)).rejects.toBeInstanceOf(KubernetesApiError);
+    expect(scheduled).toHaveLength(0);
+  });
+
+  it('an apiserver outage on a later receive, or of a deferred tick, is deferred: never dead-lettered', async () => {
+    for (const [m, receive] of [[message, 2], [{ ...message, deferrals: 1 }, 1]] as const) {
+      const { deps, scheduled } = depsFailingWith(apiserverDown());
+      expect(await reconcileOrDefer(deps, m, receive)).toMatchObject({ kind: 'deferred' });
+      expect(scheduled[0]!.message).toMatchObject({ rolloutId: message.rolloutId, seq: message.seq });
+    }
+  });
+
+  it('a permanent apiserver refusal is not deferred (it is a fact about the cluster)', async () => {
+    const { deps } = depsFailingWith(new KubernetesApiError('east', 'Forbidden', 'forbidden', true));
+    await expect(reconcileOrDefer(deps, message, 3)).rejects.toBeInstanceOf(KubernetesApiError);
+  });
+
   it('doubles the delay from 5 s up to 2 min, within ±20 %', () => {
     const at = (n: number, r: number) => deferDelaySeconds(n, () => r);
     expect([1, 2, 3, 4, 5, 6, 7, 30].map((n) => at(n, 0.5))).toEqual([5, 10, 20, 40, 80, 120, 120, 120]);
