@@ -1,7 +1,6 @@
 import { UnknownClusterError } from '../app/errors.js';
-import type { Observation } from '../domain/commands.js';
 import type { RolloutSpec } from '../domain/spec.js';
-import type { ClusterPort, ClusterRegistry } from '../ports/cluster.js';
+import type { ClusterObservation, ClusterPort, ClusterRegistry, RolloutRef } from '../ports/cluster.js';
 import { mirroredStatus, type StatusMirror } from '../ports/status-mirror.js';
 import type { RolloutState } from '../domain/state.js';
 
@@ -39,11 +38,11 @@ export class LazyClusterRegistry implements ClusterRegistry, StatusMirror {
     if (!this.clusterNames.includes(name)) throw new UnknownClusterError(name, this.names());
     const port = async (): Promise<ClusterPort> => (await this.registry()).get(name);
     return {
-      observe: async (spec: RolloutSpec): Promise<Omit<Observation, 'analysis'>> => (await port()).observe(spec),
-      ensureCanary: async (spec: RolloutSpec) => (await port()).ensureCanary(spec),
-      setCanaryWeight: async (spec: RolloutSpec, weight: number) => (await port()).setCanaryWeight(spec, weight),
-      promoteStable: async (spec: RolloutSpec) => (await port()).promoteStable(spec),
-      deleteCanary: async (spec: RolloutSpec) => (await port()).deleteCanary(spec),
+      observe: async (rollout: RolloutRef): Promise<ClusterObservation> => (await port()).observe(rollout),
+      ensureCanary: async (rollout: RolloutRef, replicas: number) => (await port()).ensureCanary(rollout, replicas),
+      setCanaryWeight: async (rollout: RolloutRef, weight: number) => (await port()).setCanaryWeight(rollout, weight),
+      setStableImage: async (rollout: RolloutRef, image: string) => (await port()).setStableImage(rollout, image),
+      deleteCanary: async (rollout: RolloutRef) => (await port()).deleteCanary(rollout),
     };
   }
 }

@@ -48,8 +48,12 @@ export function apiserverArgs(o: { name: string; dir: string; etcdUrl: string; p
   ];
 }
 
-/** The controllers that make Deployments roll and namespaces/owners clean up; nothing node- or cloud-related. */
-export const CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'garbage-collector-controller', 'namespace-controller'];
+/**
+ * The controllers that make Deployments roll and namespaces/owners clean up, plus the EndpointSlice
+ * controller: tests check which pods a Service really selects by reading its EndpointSlices (what a proxy
+ * routes to), not by trusting a selector. Nothing node- or cloud-related.
+ */
+export const CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'garbage-collector-controller', 'namespace-controller', 'endpointslice-controller'];
 
 /** Flags shared by kube-controller-manager and kube-scheduler. */
 function componentArgs(dir: string, port: number): string[] {

@@ -6,8 +6,9 @@ import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js
 import { z } from 'zod';
 import { DependencyError } from '../../app/errors.js';
 
+/** `Foreign`: an object named like the engine's own that the engine did not create (never adopted). */
 export type KubernetesFailure =
-  | 'NotFound' | 'CrdMissing' | 'Forbidden' | 'Unauthorized' | 'Invalid' | 'Conflict' | 'Unavailable';
+  | 'NotFound' | 'CrdMissing' | 'Forbidden' | 'Unauthorized' | 'Invalid' | 'Foreign' | 'Conflict' | 'Unavailable';
 
 /** The object a call is about, so every message can name it and say how to fix it. */
 export interface ObjectRef {

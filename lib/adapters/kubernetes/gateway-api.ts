@@ -2,13 +2,16 @@
  * Gateway API: the user's HTTPRoute splits each rule that reaches the stable Service between it and the
  * canary Service by backendRef weights. A backendRef without `weight` counts as 1 (spec default), so the
  * engine always writes both weights explicitly and reads percentages as canary / (stable + canary).
+ * The stable Service's selector is narrowed to the target's current ReplicaSet while the rollout runs
+ * (stable-selection.ts), so the stable share never reaches canary pods.
  */
 import { z } from 'zod';
 import type { RolloutSpec } from '../../domain/spec.js';
-import { deleteCanaryService, ensureCanaryService } from './canary-service.js';
+import { deleteCanaryService, ensureCanaryService, foreignCanaryService } from './canary-service.js';
 import type { KubeClients } from './client.js';
-import { call, isAbsent, retryOnConflict, type ObjectRef } from './errors.js';
-import { parseObject, sameJson, type TrafficProvider } from './traffic.js';
+import { call, retryOnConflict, type ObjectRef } from './errors.js';
+import { narrowService, restoreService, serviceNarrowed } from './stable-selection.js';
+import { parseObject, sameJson, unlessAbsent, type TrafficProvider } from './traffic.js';
 
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';
@@ -79,19 +82,37 @@ export function gatewayApiTraffic(kube: KubeClients): TrafficProvider {
   });
 
   return {
-    async setCanaryWeight(spec, weight) {
+    narrowStable: (rollout, hash) => narrowService(kube, rollout, hash),
+    async setCanaryWeight(rollout, weight) {
+      const { spec } = rollout;
       await read(spec); // fail on a missing route before creating the canary Service
-      await ensureCanaryService(kube, spec); // a backendRef to a missing Service would fail its requests
+      if (weight === 0) {
+        // Back to stable needs no canary Service (a user's may hold its name): zero an existing canary
+        // backendRef, add none.
+        await rewrite(spec, (rules) => (rules.some((r) => canaryOf(r, spec)) ? withCanaryWeight(rules, spec, 0) : rules));
+        return;
+      }
+      await ensureCanaryService(kube, rollout); // a backendRef to a missing Service would fail its requests
       await rewrite(spec, (rules) => withCanaryWeight(rules, spec, weight));
     },
-    readCanaryWeight: async (spec) => canaryWeightOfRules((await read(spec)).spec.rules ?? [], spec),
-    async release(spec) {
-      try {
-        await rewrite(spec, (rules) => withoutCanary(rules, spec));
-      } catch (err) {
-        if (!isAbsent(err)) throw err; // no route, no traffic to the canary Service: safe to delete it
-      }
-      await deleteCanaryService(kube, spec);
+    async read(rollout) {
+      const { spec } = rollout;
+      const [route, foreignService, narrowed] = await Promise.all([
+        unlessAbsent(() => read(spec)), foreignCanaryService(kube, rollout), serviceNarrowed(kube, rollout),
+      ]);
+      return {
+        weight: route ? canaryWeightOfRules(route.spec.rules ?? [], spec) : undefined,
+        missing: [...(route ? [] : [`HTTPRoute ${spec.namespace}/${spec.trafficRouting.routeObject}`]),
+          ...(narrowed === undefined ? [`Service ${spec.namespace}/${spec.trafficRouting.stableService}`] : [])],
+        foreign: foreignService ? [foreignService] : [],
+        narrowed: narrowed ?? false,
+      };
     },
+    async release(rollout) {
+      // No route (or no CRD), no traffic to the canary Service: safe to delete it.
+      await unlessAbsent(() => rewrite(rollout.spec, (rules) => withoutCanary(rules, rollout.spec)));
+      await deleteCanaryService(kube, rollout);
+    },
+    restoreStable: (rollout) => restoreService(kube, rollout),
   };
 }

@@ -11,7 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { V1Deployment, V1Ingress, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Ingress, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 
 /** Where one cluster's apiserver is and how each request authenticates (a fresh EKS token, a cached exec token...). */
@@ -91,23 +91,42 @@ async function send<T>(conn: ApiConnection, { method, path, query, body, content
   });
 }
 
+/**
+ * Every write names the engine as its field manager, so `metadata.managedFields` tells the engine's writes
+ * from anyone else's (observe reports who last set the target's image: a promotion fight names the other).
+ */
+export const FIELD_MANAGER = 'codedance';
+const managed = { fieldManager: FIELD_MANAGER };
+
 const ns = (namespace: string) => `/namespaces/${encodeURIComponent(namespace)}`;
 const named = (name: string) => `/${encodeURIComponent(name)}`;
 
 interface ObjectParams { namespace: string; name: string }
 interface CustomParams extends ObjectParams { group: string; version: string; plural: string }
+/**
+ * `uid`: delete only the object with this uid (a DeleteOptions precondition), so an object someone else
+ * created under the same name after we read it is never deleted; a mismatch answers 409.
+ */
+interface DeleteParams extends ObjectParams { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; uid?: string }
+
+function deleteOptions({ propagationPolicy, uid }: DeleteParams): object | undefined {
+  if (!propagationPolicy && !uid) return undefined;
+  return { kind: 'DeleteOptions', apiVersion: 'v1', ...(propagationPolicy ? { propagationPolicy } : {}), ...(uid ? { preconditions: { uid } } : {}) };
+}
 
 /** Get / create / replace / patch / delete of one namespaced kind under `base` (e.g. /apis/apps/v1, deployments). */
 function namespacedKind<T>(conn: ApiConnection, base: string, plural: string) {
   const item = ({ namespace, name }: ObjectParams) => `${base}${ns(namespace)}/${plural}${named(name)}`;
   return {
     read: (p: ObjectParams) => apiRequest<T>(conn, { method: 'GET', path: item(p) }),
-    create: (p: { namespace: string; body: T }) => apiRequest<T>(conn, { method: 'POST', path: `${base}${ns(p.namespace)}/${plural}`, body: p.body }),
-    replace: (p: ObjectParams & { body: T }) => apiRequest<T>(conn, { method: 'PUT', path: item(p), body: p.body }),
+    create: (p: { namespace: string; body: T }) => apiRequest<T>(conn, { method: 'POST', path: `${base}${ns(p.namespace)}/${plural}`, query: managed, body: p.body }),
+    replace: (p: ObjectParams & { body: T }) => apiRequest<T>(conn, { method: 'PUT', path: item(p), query: managed, body: p.body }),
     patch: (p: ObjectParams & { body: unknown; patchType: PatchType }) =>
-      apiRequest<T>(conn, { method: 'PATCH', path: item(p), body: p.body, contentType: PATCH_CONTENT_TYPE[p.patchType] }),
-    delete: (p: ObjectParams & { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' }) =>
-      apiRequest<unknown>(conn, { method: 'DELETE', path: item(p), ...(p.propagationPolicy ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: p.propagationPolicy } } : {}) }),
+      apiRequest<T>(conn, { method: 'PATCH', path: item(p), query: managed, body: p.body, contentType: PATCH_CONTENT_TYPE[p.patchType] }),
+    delete: (p: DeleteParams) => {
+      const body = deleteOptions(p);
+      return apiRequest<unknown>(conn, { method: 'DELETE', path: item(p), ...(body ? { body } : {}) });
+    },
     list: (p: { namespace: string; labelSelector?: string }) =>
       apiRequest<{ items: T[] }>(conn, { method: 'GET', path: `${base}${ns(p.namespace)}/${plural}`, query: { labelSelector: p.labelSelector } }),
   };
@@ -119,6 +138,8 @@ export interface KubeClients {
   deployments: ReturnType<typeof namespacedKind<V1Deployment>>;
   services: ReturnType<typeof namespacedKind<V1Service>>;
   pods: ReturnType<typeof namespacedKind<V1Pod>>;
+  /** Read only (list): which ReplicaSet is the target's current revision, for its pod-template-hash. */
+  replicasets: Pick<ReturnType<typeof namespacedKind<V1ReplicaSet>>, 'list'>;
   ingresses: ReturnType<typeof namespacedKind<V1Ingress>>;
   /** Custom resources (Istio, Gateway API, CanaryDeployment) as plain JSON. */
   custom: {
@@ -137,12 +158,13 @@ export function createKubeClients(cluster: string, conn: ApiConnection): KubeCli
     deployments: namespacedKind<V1Deployment>(conn, '/apis/apps/v1', 'deployments'),
     services: namespacedKind<V1Service>(conn, '/api/v1', 'services'),
     pods: namespacedKind<V1Pod>(conn, '/api/v1', 'pods'),
+    replicasets: { list: namespacedKind<V1ReplicaSet>(conn, '/apis/apps/v1', 'replicasets').list },
     ingresses: namespacedKind<V1Ingress>(conn, '/apis/networking.k8s.io/v1', 'ingresses'),
     custom: {
       read: (p) => apiRequest(conn, { method: 'GET', path: `${collection(p)}${named(p.name)}` }),
-      create: (p) => apiRequest(conn, { method: 'POST', path: collection(p), body: p.body }),
-      replace: (p) => apiRequest(conn, { method: 'PUT', path: `${collection(p)}${named(p.name)}`, body: p.body }),
-      patchStatus: (p) => apiRequest(conn, { method: 'PATCH', path: `${collection(p)}${named(p.name)}/status`, body: p.body, contentType: PATCH_CONTENT_TYPE.merge }),
+      create: (p) => apiRequest(conn, { method: 'POST', path: collection(p), query: managed, body: p.body }),
+      replace: (p) => apiRequest(conn, { method: 'PUT', path: `${collection(p)}${named(p.name)}`, query: managed, body: p.body }),
+      patchStatus: (p) => apiRequest(conn, { method: 'PATCH', path: `${collection(p)}${named(p.name)}/status`, query: managed, body: p.body, contentType: PATCH_CONTENT_TYPE.merge }),
     },
   };
 }

@@ -1,21 +1,24 @@
 /**
- * The canary Deployment: a copy of the target with the new image and its own selector, so both versions
- * run side by side and the traffic object decides who gets what. It has no owner, so nothing but
- * deleteCanary removes it, and the engine never needs the target to outlive it.
+ * The canary Deployment's shape and health (mostly pure): a copy of the target with the new image and its
+ * own selector, so both versions run side by side and the traffic object decides who gets what. It has no
+ * owner reference, so nothing but deleteCanary removes it, and the engine never needs the target to outlive
+ * it. The calls that create, scale and delete it are in canary-deployment.ts.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { CrashSignal, Observation } from '../../domain/commands.js';
+import type { CrashSignal } from '../../domain/commands.js';
 import type { RolloutSpec } from '../../domain/spec.js';
+import type { RolloutRef } from '../../ports/cluster.js';
 import type { KubeClients } from './client.js';
-import { call, callOptional, isConflict, KubernetesApiError, readExisting, retryOnConflict, translate, type ObjectRef } from './errors.js';
+import { call, KubernetesApiError, type ObjectRef } from './errors.js';
+import { ownedAnnotations } from './ownership.js';
 
 /** Added to the canary's selector and pod labels; `version: canary` is what mesh subsets select on. */
 export const CANARY_LABELS: Readonly<Record<string, string>> = { version: 'canary', 'codedance.io/rollout-role': 'canary' };
 export const canaryName = (spec: RolloutSpec): string => `${spec.targetDeployment}-canary`;
 
-const ref = (spec: RolloutSpec, name: string, fix?: string): ObjectRef =>
+export const deploymentRef = (spec: RolloutSpec, name: string, fix?: string): ObjectRef =>
   ({ kind: 'Deployment', resource: 'deployments.apps', namespace: spec.namespace, name, ...(fix ? { fix } : {}) });
-const targetRef = (spec: RolloutSpec) => ref(spec, spec.targetDeployment, 'create it or fix spec.targetDeployment');
+export const targetRef = (spec: RolloutSpec): ObjectRef => deploymentRef(spec, spec.targetDeployment, 'create it or fix spec.targetDeployment');
 
 export function readTarget(kube: KubeClients, spec: RolloutSpec): Promise<V1Deployment> {
   return call(kube.cluster, 'get', targetRef(spec), () => kube.deployments.read({ name: spec.targetDeployment, namespace: spec.namespace }));
@@ -43,8 +46,12 @@ export function containerIndex(kube: KubeClients, deployment: V1Deployment, spec
   return index;
 }
 
-/** The canary Deployment built from the target (pure). */
-export function canaryFromTarget(target: V1Deployment, spec: RolloutSpec, index: number): V1Deployment {
+/**
+ * The canary Deployment built from the target (pure): the target's current template with the new image,
+ * annotated with the rollout's id so it is known as this rollout's own (see ownership.ts).
+ */
+export function canaryFromTarget(target: V1Deployment, rollout: RolloutRef, index: number, replicas: number): V1Deployment {
+  const { spec } = rollout;
   const template = target.spec?.template;
   const containers = (template?.spec?.containers ?? []).map((c, i) => (i === index ? { ...c, image: spec.canaryImage } : c));
   const expressions = target.spec?.selector.matchExpressions;
@@ -55,10 +62,10 @@ export function canaryFromTarget(target: V1Deployment, spec: RolloutSpec, index:
       name: canaryName(spec),
       namespace: spec.namespace,
       labels: { ...target.metadata?.labels, ...CANARY_LABELS },
-      annotations: { 'codedance.io/rollout': spec.name, 'codedance.io/target': spec.targetDeployment },
+      annotations: { ...ownedAnnotations(rollout), 'codedance.io/target': spec.targetDeployment },
     },
     spec: {
-      replicas: Math.max(1, target.spec?.replicas ?? 1),
+      replicas,
       selector: { matchLabels: canaryMatchLabels(target), ...(expressions ? { matchExpressions: expressions } : {}) },
       template: {
         metadata: { labels: { ...template?.metadata?.labels, ...CANARY_LABELS }, ...(template?.metadata?.annotations ? { annotations: template.metadata.annotations } : {}) },
@@ -71,27 +78,6 @@ export function canaryFromTarget(target: V1Deployment, spec: RolloutSpec, index:
       revisionHistoryLimit: 2,
     },
   };
-}
-
-export async function ensureCanary(kube: KubeClients, spec: RolloutSpec): Promise<void> {
-  const target = await readTarget(kube, spec);
-  const body = canaryFromTarget(target, spec, containerIndex(kube, target, spec));
-  const canary = ref(spec, canaryName(spec));
-  try {
-    await kube.deployments.create({ namespace: spec.namespace, body });
-    return;
-  } catch (err) {
-    if (!isConflict(err)) throw translate(kube.cluster, 'create', canary, err);
-  }
-  // Already there (a repeated tick, or an earlier rollout of another image): bring its image up to date.
-  await retryOnConflict(kube.cluster, canary, async () => {
-    const existing = await readExisting(kube.cluster, canary, () => kube.deployments.read({ name: canary.name, namespace: spec.namespace }));
-    const containers = existing.spec?.template.spec?.containers ?? [];
-    const current = containers[containerIndex(kube, existing, spec)];
-    if (!current || current.image === spec.canaryImage) return;
-    current.image = spec.canaryImage;
-    await call(kube.cluster, 'update', canary, () => kube.deployments.replace({ name: canary.name, namespace: spec.namespace, body: existing }));
-  });
 }
 
 /** Every replica updated and available, and the controller has seen the latest spec. */
@@ -132,38 +118,4 @@ export function crashSignalOf(canary: V1Deployment, pods: V1Pod[]): CrashSignal 
     return { pod: canary.metadata?.name ?? '?', reason: 'ProgressDeadlineExceeded', restarts: 0 };
   }
   return undefined;
-}
-
-export async function observeWorkload(kube: KubeClients, spec: RolloutSpec): Promise<Pick<Observation, 'canary' | 'stable'>> {
-  const name = canaryName(spec);
-  const [target, canary] = await Promise.all([
-    readTarget(kube, spec),
-    callOptional(kube.cluster, 'get', ref(spec, name), () => kube.deployments.read({ name, namespace: spec.namespace })),
-  ]);
-  const stable = { image: target.spec?.template.spec?.containers[containerIndex(kube, target, spec)]?.image, available: rolloutComplete(target) };
-  if (!canary) return { canary: { exists: false, available: false }, stable };
-  const podsRef: ObjectRef = { kind: 'Pod', resource: 'pods', namespace: spec.namespace, name: `(selector of ${name})` };
-  const pods = await call(kube.cluster, 'list', podsRef, () =>
-    kube.pods.list({ namespace: spec.namespace, labelSelector: labelSelector(canary.spec?.selector.matchLabels ?? CANARY_LABELS) }));
-  const crash = crashSignalOf(canary, pods.items);
-  return { canary: { exists: true, available: canaryAvailable(canary), ...(crash ? { crash } : {}) }, stable };
-}
-
-/** Strategic merge on the one container, keyed by name: idempotent and touches nothing else. */
-export async function promoteStable(kube: KubeClients, spec: RolloutSpec): Promise<void> {
-  await retryOnConflict(kube.cluster, targetRef(spec), async () => {
-    const target = await readTarget(kube, spec);
-    const container = target.spec?.template.spec?.containers[containerIndex(kube, target, spec)];
-    if (!container || container.image === spec.canaryImage) return;
-    const body = { spec: { template: { spec: { containers: [{ name: container.name, image: spec.canaryImage }] } } } };
-    await call(kube.cluster, 'patch', targetRef(spec), () => kube.deployments.patch(
-      { name: spec.targetDeployment, namespace: spec.namespace, body, patchType: 'strategic' }));
-  });
-}
-
-export async function deleteCanary(kube: KubeClients, spec: RolloutSpec): Promise<void> {
-  const name = canaryName(spec);
-  // Background propagation: the Deployment is gone at once, the garbage collector removes its pods.
-  await callOptional(kube.cluster, 'delete', ref(spec, name), () =>
-    kube.deployments.delete({ name, namespace: spec.namespace, propagationPolicy: 'Background' }));
 }

@@ -3,9 +3,11 @@
  * create namespaces or route objects): a target Deployment with a sidecar, its Service and one route object.
  */
 import {
-  AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, NetworkingV1Api, type KubernetesObject,
+  AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, NetworkingV1Api, type KubernetesObject,
 } from '@kubernetes/client-node';
+import { expect, vi } from 'vitest';
 import { parseCanaryDeployment, type RolloutSpec } from '../../../lib/domain/spec.js';
+import type { RolloutRef } from '../../../lib/ports/cluster.js';
 
 export type Provider = RolloutSpec['trafficRouting']['provider'];
 
@@ -19,6 +21,7 @@ export function adminClients(kubeconfigPath: string) {
     core: kc.makeApiClient(CoreV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    discovery: kc.makeApiClient(DiscoveryV1Api),
   };
 }
 export type Admin = ReturnType<typeof adminClients>;
@@ -26,8 +29,12 @@ export type Admin = ReturnType<typeof adminClients>;
 export const TARGET = 'web';
 export const STABLE_IMAGE = 'demo:v1';
 
-/** Namespace, target Deployment (sidecar first, so `spec.container` matters), Service, route object. */
-export function manifests(namespace: string, provider: Provider, routeName = TARGET): KubernetesObject[] {
+/**
+ * Namespace, target Deployment (sidecar first, so `spec.container` matters), Service, route object.
+ * `versionLabel: false` is the shape most users write and the one that exposes canary pods to stable
+ * selection: pods labelled only `app: web`, a Service selecting just `app: web`, no `version` label.
+ */
+export function manifests(namespace: string, provider: Provider, routeName = TARGET, opts: { versionLabel?: boolean } = {}): KubernetesObject[] {
   const meta = (name: string) => ({ name, namespace });
   const route: Record<Provider, KubernetesObject & { spec: unknown }> = {
     istio: {
@@ -57,7 +64,7 @@ export function manifests(namespace: string, provider: Provider, routeName = TAR
         replicas: 2,
         selector: { matchLabels: { app: TARGET } },
         template: {
-          metadata: { labels: { app: TARGET, version: 'v1' } },
+          metadata: { labels: { app: TARGET, ...(opts.versionLabel === false ? {} : { version: 'v1' }) } },
           spec: { containers: [{ name: 'proxy', image: 'envoy:1.30' }, { name: 'app', image: STABLE_IMAGE, ports: [{ containerPort: 8080 }] }] },
         },
       },
@@ -72,6 +79,20 @@ export function manifests(namespace: string, provider: Provider, routeName = TAR
 
 export async function seed(admin: Admin, objects: KubernetesObject[]): Promise<void> {
   for (const o of objects) await admin.objects.create(o);
+}
+
+/**
+ * Until the deployment controller has made the target's ReplicaSet (and its pods are Ready), the engine
+ * cannot narrow stable selection to it: ensureCanary would fail with a transient error.
+ */
+export async function targetReady(admin: Admin, namespace: string, name = TARGET): Promise<void> {
+  await vi.waitFor(async () => {
+    const d = await admin.apps.readNamespacedDeployment({ name, namespace });
+    expect(d.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBeDefined();
+    expect(d.status?.observedGeneration).toBe(d.metadata?.generation);
+    expect(d.status?.availableReplicas ?? 0).toBe(d.spec?.replicas);
+    expect(d.status?.replicas).toBe(d.spec?.replicas);
+  }, { timeout: 90_000, interval: 250 });
 }
 
 /** Namespaces go away in the background (namespace controller); tests use a fresh one each. */
@@ -94,3 +115,6 @@ export function specFor(namespace: string, provider: Provider, extra: { canaryVe
     },
   }).spec;
 }
+
+/** A rollout of `spec` with an id, as the engine passes it to every ClusterPort call. */
+export const rolloutOf = (spec: RolloutSpec, id = 'ro_test1'): RolloutRef => ({ id, spec });
