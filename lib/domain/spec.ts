@@ -15,7 +15,7 @@ export interface TrafficRouting {
   routeObject: string;
   /** DestinationRule name (Istio only). */
   destinationRule: string;
-  /** Named HTTP routes of the VirtualService to weight; empty means all. */
+  /** Named HTTP routes of the VirtualService to weight; empty means those reaching the stable host. */
   routes: string[];
   stableService: string;
   canaryService: string;
