@@ -27,8 +27,7 @@ import { FakeCluster } from '../test/support/fake-cluster.js';
 import { FakeMetrics } from '../test/support/fake-metrics.js';
 import { documentWith } from '../test/support/fixtures.js';
 import { mapLimit, percentile, round } from './stats.js';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { floorOnce } from './tick-throughput.js';
+import { addIoRecorder, recordIo, replayTickIo, type IoCall } from './io-floor.js';
 
 export const scaleWorkerConfig = z.object({
   dynamodbEndpoint: z.url(), sqsEndpoint: z.url(), table: z.string().min(1), queueUrl: z.url(),
@@ -127,6 +126,11 @@ export async function runScaleWorker(cfg: ScaleWorkerConfig, log: (line: string)
   const clientsFor = (counts: Counts) => ({ dynamo: countedDynamo(cfg.dynamodbEndpoint, counts), sqs: countedSqs(cfg.sqsEndpoint, counts) });
   const startClients = clientsFor(requests.start);
   const tickClients = clientsFor(requests.tick);
+  // The floor replays the requests recent ticks made (bench/io-floor.ts): same items, same order.
+  addIoRecorder(tickClients.dynamo, 'DynamoDB');
+  addIoRecorder(tickClients.sqs, 'SQS');
+  const recentIo: IoCall[][] = [];
+  let recordedTicks = 0;
   const pollSqs = countedSqs(cfg.sqsEndpoint, requests.eventSource);
   const floorClients = clientsFor(requests.floor);
 
@@ -173,8 +177,10 @@ export async function runScaleWorker(cfg: ScaleWorkerConfig, log: (line: string)
     lateness.push(Date.now() - Date.parse(message.wakeAt));
     const wait = { ms: 0 };
     const t0 = performance.now();
-    const outcome = await waitOfTick.run(wait, () => reconcileRollout(tickDeps, message));
+    const calls: IoCall[] = [];
+    const outcome = await waitOfTick.run(wait, () => recordIo(calls, () => reconcileRollout(tickDeps, message)));
     latencies.push(performance.now() - t0);
+    recentIo[recordedTicks++ % 256] = calls;
     clusterWaits.push(wait.ms);
     if (outcome.kind === 'decided' && (outcome.phase === 'Completed' || outcome.phase === 'Failed')) finished++;
   };
@@ -200,10 +206,9 @@ export async function runScaleWorker(cfg: ScaleWorkerConfig, log: (line: string)
   const floor: number[] = [];
   const floorProbe = async (loop: number): Promise<void> => {
     for (let i = 0; (!startsDone || finished < ids.length) && performance.now() < deadline; i++) {
-      const id = ids[(loop * 7919 + i * 104_729) % Math.max(1, ids.length)];
-      if (!id) { await new Promise((r) => setTimeout(r, 50)); continue; }
-      const item = (await floorClients.dynamo.send(new GetItemCommand({ TableName: cfg.table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } } }))).Item;
-      if (item) floor.push(await floorOnce(floorClients.dynamo, floorClients.sqs, cfg.table, cfg.floorQueueUrl, id, item, `${loop}-${i}`));
+      const calls = recentIo.length === 0 ? undefined : recentIo[(loop * 7919 + i * 104_729) % recentIo.length];
+      if (!calls) { await new Promise((r) => setTimeout(r, 50)); continue; }
+      floor.push(await replayTickIo(floorClients, calls, cfg.floorQueueUrl, `${loop}-${i}`));
     }
   };
   const consumers = [...Array.from({ length: cfg.consumers }, consume), ...Array.from({ length: cfg.floorConcurrency }, (_, i) => floorProbe(i))];

@@ -1,102 +1,173 @@
 /**
- * Tick throughput and latency on DynamoDB Local and local-aws-sqs with fake cluster and metrics,
- * against the raw I/O floor: the same DynamoDB and SQS calls a tick makes, issued directly.
+ * Tick throughput and latency on DynamoDB Local and local-aws-sqs with fake cluster and metrics, against
+ * the raw I/O floor: the very requests the ticks made (bench/io-floor.ts), replayed without the engine.
+ *
+ * Three measurements, because a floor measured on idle emulators flatters the engine's ratio:
+ *   1. ticks alone: `rollouts` rollouts of 6 steps without pauses (scaleDownDelay 0 s, so the drain before
+ *      the canary is deleted does not idle the run), `consumers` event-source loops × batches of 10.
+ *      Gives ticks/s, tick latency, and the mean number of ticks in flight.
+ *   2. floor alone, after the ticks: every tick of run 1 replayed once, with as many replays in flight as
+ *      run 1 had ticks in flight on average. Nothing else runs.
+ *   3. ticks and floor together: a second set of rollouts, and beside every tick one replay of a recent
+ *      tick's requests started at the same moment, on the same SDK clients (same sockets), so the floor
+ *      runs at the ticks' concurrency under the same load. Its ratio is the headline.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { localDynamoDb, localSqs } from '../infra/local/aws/clients.js';
 import { createResourcesFromServerlessYml } from '../infra/local/aws/resources.js';
 import { DynamoRolloutStore } from '../lib/adapters/dynamodb/rollout-store.js';
 import { SqsTickQueue } from '../lib/adapters/sqs/tick-queue.js';
-import { reconcileRollout } from '../lib/app/reconcile-rollout.js';
+import { reconcileOrDefer } from '../lib/app/defer-tick.js';
 import { startRollout } from '../lib/app/start-rollout.js';
 import type { Dependencies } from '../lib/app/dependencies.js';
-import { tickMessageSchema } from '../lib/queue/sqs-batch.js';
+import { parseTickMessage, processBatch } from '../lib/queue/sqs-batch.js';
 import { systemClock } from '../lib/ports/clock.js';
 import { FakeCluster, fakeRegistry } from '../test/support/fake-cluster.js';
 import { FakeMetrics } from '../test/support/fake-metrics.js';
 import { documentWith } from '../test/support/fixtures.js';
+import { consumeQueue, newEventSourceStats } from './event-source.js';
+import { addIoRecorder, describeIo, recordIo, replayTickIo, type IoCall } from './io-floor.js';
 import { mapLimit, percentile, round } from './stats.js';
+
+type Latency = { p50: number; p99: number };
 
 export interface TickBenchResult {
   rollouts: number;
+  consumers: number;
+  /** Run 1, ticks alone. */
   ticks: number;
   ticksPerSecond: number;
-  tickLatencyMs: { p50: number; p99: number };
-  floorLatencyMs: { p50: number; p99: number };
-  ratioP50: number;
+  tickLatencyMs: Latency;
+  meanTicksInFlight: number;
   completed: number;
+  /** Tick records reported failed or in a failed batch; left on the queue for redelivery. */
+  failedTicks: number;
+  /** What one tick sent on average (recorded in run 1), which is what the floor replays. */
+  io: ReturnType<typeof describeIo>;
+  /** Run 2: run 1's ticks replayed after it, alone, `concurrency` in flight. */
+  floorAlone: { latencyMs: Latency; concurrency: number; samples: number };
+  /** Run 1's tick p50 over run 2's floor p50: emulators loaded by the ticks against emulators left to the floor. */
+  ratioP50Alone: number;
+  /** Run 3: ticks with one floor replay beside each. */
+  beside: { ticks: number; ticksPerSecond: number; tickLatencyMs: Latency; floorLatencyMs: Latency; samples: number; meanTicksInFlight: number };
+  /** Run 3's tick p50 over its floor p50: both under the same load, at the same concurrency. */
+  ratioP50: number;
 }
 
-export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, rollouts = 200, consumers = 8): Promise<TickBenchResult> {
-  const suffix = `-${randomBytes(4).toString('hex')}`;
-  const res = await createResourcesFromServerlessYml({ stage: 'bench', dynamodbEndpoint: endpoints.dynamodb, sqsEndpoint: endpoints.sqs, suffix, visibilityTimeoutSeconds: 30 });
-  const dynamo = localDynamoDb(endpoints.dynamodb);
-  const sqs = localSqs(endpoints.sqs);
-  const store = new DynamoRolloutStore(dynamo, res.tableName);
+export interface TickBenchOptions {
+  rollouts?: number;
+  consumers?: number;
+  /** false: run 1 only (a warm-up); the floor fields are then NaN. */
+  floor?: boolean;
+  /** Gives up on rollouts not finished after this long (a failed tick waits 30 s for redelivery). */
+  deadlineSeconds?: number;
+}
+
+export async function benchTicks(endpoints: { dynamodb: string; sqs: string }, options: TickBenchOptions = {}): Promise<TickBenchResult> {
+  const { rollouts = 200, consumers = 8, floor = true, deadlineSeconds = 300 } = options;
+  const res = await createResourcesFromServerlessYml({ stage: 'bench', dynamodbEndpoint: endpoints.dynamodb, sqsEndpoint: endpoints.sqs, suffix: `-${randomBytes(4).toString('hex')}`, visibilityTimeoutSeconds: 30 });
+  const clients = { dynamo: localDynamoDb(endpoints.dynamodb), sqs: localSqs(endpoints.sqs) };
+  addIoRecorder(clients.dynamo, 'DynamoDB');
+  addIoRecorder(clients.sqs, 'SQS');
+  const store = new DynamoRolloutStore(clients.dynamo, res.tableName);
   const cluster = new FakeCluster();
   const deps: Dependencies = {
-    store, audit: store, queue: new SqsTickQueue(sqs, { url: res.tickQueueUrl }), clusters: fakeRegistry(cluster),
+    store, audit: store, queue: new SqsTickQueue(clients.sqs, { url: res.tickQueueUrl }), clusters: fakeRegistry(cluster),
     metrics: new FakeMetrics(), notifier: { notify: async () => undefined }, clock: systemClock,
     newId: () => `ro_${randomBytes(8).toString('hex')}`,
   };
-  // Every step has no pause, so each rollout makes one decision per tick as fast as ticks come.
+  // Every step has no pause and the drain is 0 s, so each rollout makes one decision per tick as fast as ticks come.
   const steps = [5, 10, 25, 50, 75, 100].map((weight) => ({ weight, pause: '0s' }));
-  const ids = await mapLimit(Array.from({ length: rollouts }, (_, i) => i), 16, async (i) => {
-    const doc = documentWith({ targetDeployment: `svc-${i}`, strategy: { type: 'Linear', steps } }, { name: `svc-${i}` });
+  const start = (prefix: string) => mapLimit(Array.from({ length: rollouts }, (_, i) => i), 16, async (i) => {
+    const doc = documentWith({ targetDeployment: `${prefix}-${i}`, scaleDownDelay: '0s', strategy: { type: 'Linear', steps } }, { name: `${prefix}-${i}` });
     const state = await startRollout(deps, { document: doc, actor: { id: 'bench', via: 'api' } });
     await cluster.ensureCanary({ id: state.id, spec: state.spec }, 2);
     return state.id;
   });
 
-  const latencies: number[] = [];
-  let done = 0;
-  const start = performance.now();
-  const consume = async (): Promise<void> => {
-    while (done < rollouts) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.tickQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (Messages.length === 0) { await new Promise((r) => setTimeout(r, 5)); continue; }
-      await Promise.all(Messages.map(async (m) => {
-        const t0 = performance.now();
-        const outcome = await reconcileRollout(deps, tickMessageSchema.parse(JSON.parse(m.Body ?? '')));
+  /** One run of the tick loop over `ids`; with `besideTick`, a floor sample is started beside every tick. */
+  const runTicks = async (ids: string[], besideTick?: () => Promise<number>) => {
+    const latencies: number[] = [];
+    const floorLatencies: number[] = [];
+    const recorded: IoCall[][] = [];
+    const stats = newEventSourceStats();
+    let done = 0;
+    let inFlight = 0;
+    let inFlightArea = 0;
+    let lastChange = performance.now();
+    const inFlightBy = (delta: number) => { const now = performance.now(); inFlightArea += inFlight * (now - lastChange); lastChange = now; inFlight += delta; };
+    const began = performance.now();
+    const deadline = began + deadlineSeconds * 1000;
+    const work = async (record: Parameters<Parameters<typeof processBatch>[1]>[0]): Promise<void> => {
+      const message = parseTickMessage(record);
+      const calls: IoCall[] = [];
+      inFlightBy(1);
+      const floorSample = besideTick?.();
+      const t0 = performance.now();
+      try {
+        const outcome = await recordIo(calls, () => reconcileOrDefer(deps, message, Number(record.attributes.ApproximateReceiveCount) || 1));
         latencies.push(performance.now() - t0);
+        recorded.push(calls);
         if (outcome.kind === 'decided' && (outcome.phase === 'Completed' || outcome.phase === 'Failed')) done++;
-      }));
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: res.tickQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
-    }
+      } finally {
+        inFlightBy(-1);
+        if (floorSample) floorLatencies.push(await floorSample);
+      }
+    };
+    const running = () => done < ids.length && performance.now() < deadline;
+    await Promise.all(Array.from({ length: consumers }, () => consumeQueue({ sqs: clients.sqs, queueUrl: res.tickQueueUrl, handler: (event) => processBatch(event, work), running, stats })));
+    const elapsed = performance.now() - began;
+    inFlightBy(0);
+    return { latencies, floorLatencies, recorded, stats, seconds: elapsed / 1000, meanInFlight: inFlightArea / elapsed };
   };
-  await Promise.all(Array.from({ length: consumers }, consume));
-  const seconds = (performance.now() - start) / 1000;
-  const floor = await rawFloor(dynamo, sqs, res.tableName, res.tickQueueUrl, ids, latencies.length, consumers * 10);
-  const completed = (await Promise.all(ids.map((id) => store.get(id)))).filter((s) => s?.phase === 'Completed').length;
-  const p50 = percentile(latencies, 50);
-  return {
-    rollouts, ticks: latencies.length, ticksPerSecond: round(latencies.length / seconds, 1),
-    tickLatencyMs: { p50: round(p50), p99: round(percentile(latencies, 99)) },
-    floorLatencyMs: { p50: round(percentile(floor, 50)), p99: round(percentile(floor, 99)) },
-    ratioP50: round(p50 / percentile(floor, 50)), completed,
-  };
-}
 
-/** The same I/O as a tick: consistent GetItem, a two-item conditional transaction, one SendMessage. */
-export async function rawFloor(dynamo: ReturnType<typeof localDynamoDb>, sqs: ReturnType<typeof localSqs>, table: string, queueUrl: string, ids: string[], count: number, concurrency: number): Promise<number[]> {
-  const items = await Promise.all(ids.map(async (id) => (await dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } } }))).Item!));
-  const timings: number[] = [];
-  await mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    timings.push(await floorOnce(dynamo, sqs, table, queueUrl, ids[i % ids.length]!, items[i % ids.length]!, `${i}`));
+  const ids = await start(`svc-${randomBytes(2).toString('hex')}`);
+  const alone = await runTicks(ids);
+  const completed = (await mapLimit(ids, 16, (id) => store.get(id))).filter((s) => s?.phase === 'Completed').length;
+  const tickP50 = percentile(alone.latencies, 50);
+  const result: TickBenchResult = {
+    rollouts, consumers, ticks: alone.latencies.length, ticksPerSecond: round(alone.latencies.length / alone.seconds, 1),
+    tickLatencyMs: latency(alone.latencies), meanTicksInFlight: round(alone.meanInFlight, 1), completed,
+    failedTicks: alone.stats.failedRecords, io: describeIo(alone.recorded),
+    floorAlone: { latencyMs: { p50: Number.NaN, p99: Number.NaN }, concurrency: 0, samples: 0 }, ratioP50Alone: Number.NaN,
+    beside: { ticks: 0, ticksPerSecond: Number.NaN, tickLatencyMs: { p50: Number.NaN, p99: Number.NaN }, floorLatencyMs: { p50: Number.NaN, p99: Number.NaN }, samples: 0, meanTicksInFlight: Number.NaN },
+    ratioP50: Number.NaN,
+  };
+  if (!floor) return result;
+
+  // 2. The floor alone: every tick of run 1 replayed once, at run 1's mean concurrency.
+  const concurrency = Math.max(1, Math.round(alone.meanInFlight));
+  const floorAlone = await mapLimit(alone.recorded, concurrency, (calls, i) => replayTickIo(clients, calls, res.deadLetterQueueUrl, `a${i}`));
+  result.floorAlone = { latencyMs: latency(floorAlone), concurrency, samples: floorAlone.length };
+  result.ratioP50Alone = round(tickP50 / percentile(floorAlone, 50));
+
+  // 3. Ticks and floor together: each tick starts a replay of one of the latest recorded ticks beside it.
+  const recent: IoCall[][] = [...alone.recorded.slice(-64)];
+  let sample = 0;
+  const besideIds = await start(`svb-${randomBytes(2).toString('hex')}`);
+  const beside = await runTicks(besideIds, () => {
+    const i = sample++;
+    return replayTickIo(clients, recent[(i * 7919) % recent.length]!, res.deadLetterQueueUrl, `b${i}`);
   });
-  return timings;
+  result.beside = {
+    ticks: beside.latencies.length, ticksPerSecond: round(beside.latencies.length / beside.seconds, 1), tickLatencyMs: latency(beside.latencies),
+    floorLatencyMs: latency(beside.floorLatencies), samples: beside.floorLatencies.length, meanTicksInFlight: round(beside.meanInFlight, 1),
+  };
+  result.ratioP50 = round(percentile(beside.latencies, 50) / percentile(beside.floorLatencies, 50));
+  result.failedTicks += beside.stats.failedRecords;
+  return result;
 }
 
-/** One floor sample on the state item `item` of rollout `id`; `tag` keeps the written keys unique. Returns ms. */
-export async function floorOnce(dynamo: ReturnType<typeof localDynamoDb>, sqs: ReturnType<typeof localSqs>, table: string, queueUrl: string, id: string, item: Record<string, AttributeValue>, tag: string): Promise<number> {
-  const t0 = performance.now();
-  await dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `R#${id}` }, sk: { S: 'STATE' } }, ConsistentRead: true }));
-  await dynamo.send(new TransactWriteItemsCommand({ TransactItems: [
-    { Put: { TableName: table, Item: { ...item, sk: { S: `FLOOR#${tag}` } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-    { Put: { TableName: table, Item: { pk: { S: `R#${id}` }, sk: { S: `FLOOR-E#${tag}` }, body: { S: JSON.stringify({ tag, message: 'x'.repeat(200) }) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
-  ] }));
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ rolloutId: id, seq: 0, wakeAt: new Date().toISOString() }), DelaySeconds: 0 }));
-  return performance.now() - t0;
+const latency = (values: number[]): Latency => ({ p50: round(percentile(values, 50)), p99: round(percentile(values, 99)) });
+
+export function printTicks(t: TickBenchResult, say: (line: string) => void): void {
+  say(`  run 1, ticks alone: ${t.ticks} ticks over ${t.rollouts} rollouts (${t.completed} completed, ${t.failedTicks} tick records failed and left for redelivery), ${t.consumers} consumers × batches of 10, ${t.meanTicksInFlight} ticks in flight on average`);
+  say(`    ${t.ticksPerSecond} ticks/s (target ≥ 200); tick latency p50 ${t.tickLatencyMs.p50} ms, p99 ${t.tickLatencyMs.p99} ms`);
+  say(`    one tick sends ${JSON.stringify(t.io.requestsPerTick)}, ${t.io.itemsPerTransaction} items per transaction (what the floor replays); a tick waited on its own requests p50 ${t.io.waitedMs.p50} ms, p99 ${t.io.waitedMs.p99} ms`);
+  if (Number.isNaN(t.ratioP50)) return;
+  say(`  run 2, floor alone after the ticks (run 1's ${t.floorAlone.samples} ticks replayed, ${t.floorAlone.concurrency} in flight, nothing else running): p50 ${t.floorAlone.latencyMs.p50} ms, p99 ${t.floorAlone.latencyMs.p99} ms`);
+  say(`    ratio run-1 tick p50 / floor-alone p50 ${t.ratioP50Alone} (not like for like: the floor had the emulators to itself)`);
+  say(`  run 3, ticks with the floor beside them (one replay started with each tick, same clients): ${t.beside.ticks} ticks, ${t.beside.ticksPerSecond} ticks/s, ${t.beside.meanTicksInFlight} ticks in flight on average`);
+  say(`    tick latency p50 ${t.beside.tickLatencyMs.p50} ms, p99 ${t.beside.tickLatencyMs.p99} ms; floor p50 ${t.beside.floorLatencyMs.p50} ms, p99 ${t.beside.floorLatencyMs.p99} ms (${t.beside.samples} samples)`);
+  say(`    ratio tick p50 / floor p50, measured together ${t.ratioP50} (target ≤ 1.25)`);
 }
