@@ -1,3 +1,4 @@
+import type { CanaryObjects } from '../ports/canary-objects.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClusterRegistry } from '../ports/cluster.js';
 import type { MetricsSource } from '../ports/metrics-source.js';
@@ -20,6 +21,8 @@ export interface Dependencies {
   gateHooks?: GateHookCaller;
   /** Optional: mirrors progress into the CanaryDeployment object's status. */
   statusMirror?: StatusMirror;
+  /** The CanaryDeployment objects of a cluster (the declarative door); absent where no cluster is wired. */
+  canaryObjects?: (cluster: string) => CanaryObjects;
   /** Batch releases; absent where releases are not wired (some tests). */
   releases?: ReleaseStore & ReleaseAuditLog;
   clock: Clock;

@@ -21,3 +21,13 @@ export async function mirrorBestEffort(deps: Pick<Dependencies, 'statusMirror'>,
   const mirror = deps.statusMirror;
   if (mirror) await bestEffort('status mirror', state, () => mirror.mirror(state));
 }
+
+/**
+ * One source of truth: a rollout started over HTTP, the CLI or a release gets its CanaryDeployment object
+ * in the cluster, labelled as created by the engine, so `kubectl get canarydeployment -A` shows every
+ * rollout; the cluster sync adopts such an object and never starts a second rollout for it.
+ */
+export async function createObjectBestEffort(deps: Pick<Dependencies, 'canaryObjects'>, state: RolloutState): Promise<void> {
+  const objects = deps.canaryObjects;
+  if (objects && !state.source) await bestEffort('CanaryDeployment object', state, () => objects(state.spec.cluster).create(state.document, state.id));
+}

@@ -14,8 +14,9 @@ import type { Dependencies, FaultPoint } from './dependencies.js';
 import { announceEnd, callGateHooks } from './call-gate-hooks.js';
 import { nudgeRelease } from './advance-release.js';
 import { ConcurrentUpdateError, DependencyError } from './errors.js';
-import { mirrorBestEffort, notifyBestEffort } from './notify.js';
+import { createObjectBestEffort, mirrorBestEffort, notifyBestEffort } from './notify.js';
 import { scheduleTick } from './schedule-tick.js';
+import { handOverAfterEnd } from './sync-objects.js';
 
 export type TickOutcome =
   | { kind: 'not-found' | 'stale' | 'finished' }
@@ -83,7 +84,10 @@ export async function reconcileRollout(deps: Dependencies, message: TickMessage)
   fault('after-save');
   await scheduleTick(deps, saved, deps.clock.now());
   fault('after-enqueue');
-  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved), nudgeRelease(deps, state, saved)]);
+  // The first tick gives a rollout started over HTTP, the CLI or a release its CanaryDeployment object (the
+  // tick carries the Kubernetes adapter; the HTTP functions stay light), then every tick mirrors its status.
+  if (state.tickSeq === 0) await createObjectBestEffort(deps, saved);
+  await Promise.all([notifyBestEffort(deps, saved, decision.events), mirrorBestEffort(deps, saved), announceEnd(deps, state, saved), nudgeRelease(deps, state, saved), handOverAfterEnd(deps, state, saved)]);
   return { kind: 'decided', phase: saved.phase, commands: decision.commands };
 }
 

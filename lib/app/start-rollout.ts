@@ -12,6 +12,8 @@ export interface StartRolloutInput {
   releaseId?: string;
   /** A fixed id (a release's item); a second start with the same id fails instead of making a twin. */
   id?: string;
+  /** The CanaryDeployment object (and generation) a cluster sync started this rollout from. */
+  source?: RolloutState['source'];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function startRollout(deps: Dependencies, input: StartRolloutInput)
     createdBy: input.actor,
     auditHead: { count: 0, hash: GENESIS_HASH },
     ...(input.releaseId ? { releaseId: input.releaseId } : {}),
+    ...(input.source ? { source: input.source } : {}),
     spec,
     document,
   };
@@ -48,7 +51,7 @@ export async function startRollout(deps: Dependencies, input: StartRolloutInput)
   const events = [{
     type: 'RolloutStarted', at, actor: input.actor,
     message: `Rollout of ${spec.canaryImage} to ${spec.cluster}/${spec.namespace}/${spec.targetDeployment} started: ${steps}`,
-    data: { steps: spec.steps, strategy: spec.strategy },
+    data: { steps: spec.steps, strategy: spec.strategy, ...(input.source ? { source: input.source } : {}) },
   }];
   const stored = await deps.store.create(state, events);
   await scheduleTick(deps, stored, now);

@@ -8,7 +8,7 @@ const isoTime = z.iso.datetime({ offset: true });
 export const actorSchema = z.object({
   /** Who acted: a token's name, a Slack user, a webhook, or `engine`. */
   id: z.string(),
-  via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper']),
+  via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper', 'cluster']),
 });
 export type Actor = z.infer<typeof actorSchema>;
 const actor = actorSchema;
@@ -94,6 +94,11 @@ export const rolloutStatusSchema = z.object({
   promotion: z.object({ patches: z.number().int().min(0), lastManager: z.string().optional() }).optional(),
   /** When traffic was confirmed off the canary on the way out; the canary is deleted scaleDownDelay later. */
   trafficOffAt: isoTime.optional(),
+  /**
+   * The CanaryDeployment object this rollout was started from by a cluster sync (kubectl apply, Argo CD,
+   * Flux): its identity and the generation whose spec this rollout runs.
+   */
+  source: z.object({ cluster: z.string(), namespace: z.string(), name: z.string(), uid: z.string(), generation: z.number().int().min(0) }).optional(),
   /** Batch release this rollout belongs to, if any. */
   releaseId: z.string().optional(),
 });

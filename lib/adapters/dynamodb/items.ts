@@ -60,7 +60,7 @@ export function fromItem(item: Item): RolloutState {
 const storedEvent = z.object({
   type: z.string(),
   at: z.string(),
-  actor: z.object({ id: z.string(), via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper']) }),
+  actor: z.object({ id: z.string(), via: z.enum(['api', 'slack', 'webhook', 'engine', 'release', 'sweeper', 'cluster']) }),
   message: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
   rolloutId: z.string(),
