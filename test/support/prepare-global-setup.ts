@@ -1,3 +1,4 @@
+import { ensureHelm } from '../../infra/local/helm/build.js';
 import { ensureKubernetesBinaries } from '../../infra/local/kubernetes/build.js';
 import { ensureDebianPackage, ensureJava } from '../../infra/local/system-packages.js';
 
@@ -9,6 +10,7 @@ export async function prepareLocalStack(): Promise<void> {
   await ensureJava();
   await ensureDebianPackage('prometheus', 'prometheus');
   await ensureKubernetesBinaries();
+  await ensureHelm(); // for the chart test (test/integration/kubernetes/helm-chart.test.ts): ~3 min once
 }
 
 export default prepareLocalStack;

@@ -52,6 +52,11 @@ export interface StartOptions {
   nodes?: number;
   /** Progress lines; default to stderr. */
   log?: (line: string) => void;
+  /**
+   * Install nothing of infra/k8s/ (no CRDs, no engine RBAC), for tests that install the cluster side
+   * themselves (the Helm chart, `kubectl apply`). engineToken then authorizes nothing until they do.
+   */
+  bare?: boolean;
 }
 
 const MANIFESTS = fileURLToPath(new URL('../../k8s/', import.meta.url));
@@ -102,7 +107,7 @@ export async function startClusters(opts: StartOptions): Promise<LocalClusters> 
     const etcdUrl = `http://127.0.0.1:${ports.client}`;
     await waitUntil('etcd /health', () => etcdHealthy(etcdUrl), [etcd], STARTUP_TIMEOUT_MS);
     say(`etcd ready at ${etcdUrl}`);
-    const ctx = { baseDir, etcd, etcdUrl, nodes: opts.nodes ?? 3, spawn: spawnLogged, say, resyncs };
+    const ctx = { baseDir, etcd, etcdUrl, nodes: opts.nodes ?? 3, bare: opts.bare ?? false, spawn: spawnLogged, say, resyncs };
     const clusters = await Promise.all(opts.names.map((name) => startCluster(name, ctx)));
     say(`${clusters.length} cluster(s) ready: ${clusters.map((c) => `${c.name}=${c.server}`).join(' ')}`);
     return { clusters, stop };
@@ -117,6 +122,7 @@ interface Ctx {
   etcd: Proc;
   etcdUrl: string;
   nodes: number;
+  bare: boolean;
   spawn: (name: string, binary: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv) => Proc;
   say: (line: string) => void;
   resyncs: PodResync[];
@@ -141,8 +147,8 @@ async function startCluster(name: string, ctx: Ctx): Promise<LocalCluster> {
   const engineKubeconfigPath = writeKubeconfig(join(dir, 'engine.kubeconfig'), { cluster: name, user: ENGINE_USER, server, caData, token: creds.engineToken });
   ctx.say(`${name}: kube-apiserver ready at ${server}`);
 
-  const crds = readdirSync(join(MANIFESTS, 'crds')).filter((f) => f.endsWith('.yaml')).flatMap((f) => readManifests(join(MANIFESTS, 'crds', f)));
-  await applyManifests(admin, [...crds, ...readManifests(join(MANIFESTS, 'engine-rbac.yaml'))]);
+  const crds = ctx.bare ? [] : readdirSync(join(MANIFESTS, 'crds')).filter((f) => f.endsWith('.yaml')).flatMap((f) => readManifests(join(MANIFESTS, 'crds', f)));
+  if (!ctx.bare) await applyManifests(admin, [...crds, ...readManifests(join(MANIFESTS, 'engine-rbac.yaml'))]);
   const nodeNames = Array.from({ length: ctx.nodes }, (_, i) => `kwok-node-${i}`);
   await applyManifests(admin, nodeNames.map(fakeNode));
 
@@ -164,7 +170,7 @@ async function startCluster(name: string, ctx: Ctx): Promise<LocalCluster> {
     waitUntil(`${name} namespace default`, async () => (await call(admin, 'GET', '/api/v1/namespaces/default')).status === 200, deps, STARTUP_TIMEOUT_MS),
     // The binding is served from an informer cache: wait until the engine's token is really authorized.
     // Pods are listed by every tick (crash signals), so the least-privileged role always grants it.
-    waitUntil(`${name} engine RBAC`, async () => (await call(engine, 'GET', '/api/v1/pods?limit=1')).status === 200, deps, STARTUP_TIMEOUT_MS),
+    ctx.bare ? Promise.resolve() : waitUntil(`${name} engine RBAC`, async () => (await call(engine, 'GET', '/api/v1/pods?limit=1')).status === 200, deps, STARTUP_TIMEOUT_MS),
     waitUntil(`${name} kube-controller-manager /healthz`, async () => (await call({ server: `https://127.0.0.1:${kcmPort}` }, 'GET', '/healthz')).status === 200, [kcm, ...deps], STARTUP_TIMEOUT_MS),
     waitUntil(`${name} kube-scheduler /healthz`, async () => (await call({ server: `https://127.0.0.1:${schedPort}` }, 'GET', '/healthz')).status === 200, [scheduler, ...deps], STARTUP_TIMEOUT_MS),
     // kwok has no health endpoint here; its first visible work is marking the fake nodes Ready.
