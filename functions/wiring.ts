@@ -71,7 +71,7 @@ export function getDependencies(): Dependencies {
     releases: new DynamoReleaseStore(awsClients().dynamodb, cfg.CODEDANCE_TABLE),
     queue: new SqsTickQueue(awsClients().sqs, { url: cfg.CODEDANCE_TICK_QUEUE_URL, name: cfg.CODEDANCE_TICK_QUEUE_NAME }),
     clusters,
-    ...(clusters instanceof LazyClusterRegistry ? { statusMirror: clusters } : {}),
+    ...(clusters instanceof LazyClusterRegistry ? { statusMirror: clusters, canaryObjects: (cluster: string) => clusters.objects(cluster) } : {}),
     metrics: cfg.CODEDANCE_PROMETHEUS_URL
       ? new PrometheusMetricsSource({ baseUrl: cfg.CODEDANCE_PROMETHEUS_URL, ...(cfg.CODEDANCE_PROMETHEUS_LABELS ? { labels: cfg.CODEDANCE_PROMETHEUS_LABELS } : {}) })
       : new NoMetricsSource(),
@@ -142,6 +142,29 @@ function buildClusters(cfg: EngineConfig): ClusterRegistry {
     const { createClusterRegistry, clusterRegistryConfigSchema } = await import('../lib/adapters/kubernetes/registry.js');
     return createClusterRegistry(clusterRegistryConfigSchema.parse(configs), readParameter);
   });
+}
+
+/**
+ * A cluster entry's settings beside its connection (validated strictly by the registry's schema when the
+ * adapter loads); read here without loading the Kubernetes adapter.
+ */
+const clusterSettings = z.array(z.looseObject({
+  name: z.string().min(1), webhookSecret: z.string().optional(), webhookSecretParameter: z.string().optional(), namespaces: z.array(z.string()).optional(),
+}));
+const clusterEntry = (cluster: string) => clusterSettings.parse(engineConfig().CODEDANCE_CLUSTERS ?? []).find((c) => c.name === cluster);
+
+/** The namespaces a cluster's sync lists (undefined: all of them); the webhook's push has the same scope. */
+export const clusterNamespaces = (cluster: string): string[] | undefined => clusterEntry(cluster)?.namespaces;
+
+/**
+ * A cluster's admission webhook: its path secret (a value locally, an SSM parameter on AWS; never logged)
+ * and scope. Undefined for an unregistered cluster; no secret when the webhook is not enabled for it.
+ */
+export async function clusterWebhook(cluster: string): Promise<{ secret?: string; namespaces?: string[] } | undefined> {
+  const entry = clusterEntry(cluster);
+  if (!entry) return undefined;
+  const secret = await secretSetting(entry.webhookSecret, entry.webhookSecretParameter);
+  return { ...(secret !== undefined ? { secret } : {}), ...(entry.namespaces ? { namespaces: entry.namespaces } : {}) };
 }
 
 /** API tokens: the env var locally, a JSON list in SSM on AWS; read once per container. */

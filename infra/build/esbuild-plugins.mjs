@@ -6,14 +6,15 @@
  * `import('../lib/adapters/kubernetes/registry.js')` in functions/wiring.ts is inlined into every bundle,
  * and the Kubernetes adapter (its REST client, kubeconfig reader and yaml) lands in functions that never
  * talk to a cluster.
- * Only the tick reconciles rollouts against clusters; the HTTP functions need the registered cluster
+ * Only the tick reconciles rollouts against clusters, and only the cluster sync (scheduled, on demand and
+ * the admission webhook) lists CanaryDeployment objects; the other HTTP functions need the registered cluster
  * *names* (wiring's LazyClusterRegistry knows them without the client), the dead-letter function marks
  * a rollout RollingBack and leaves the cluster work to the next tick, the sweeper only re-enqueues.
  */
 import { dirname, join } from 'node:path';
 
 /** Functions (serverless.yml keys) whose bundle carries the Kubernetes adapter. */
-export const KUBERNETES_FUNCTIONS = ['tick'];
+export const KUBERNETES_FUNCTIONS = ['tick', 'clusterSync', 'syncNow', 'admission'];
 
 /** `functions/queue/tick.handler` → `functions/queue/tick` (the entry file without extension). */
 export const handlerBase = (handler) => handler.slice(0, handler.lastIndexOf('.'));

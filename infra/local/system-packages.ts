@@ -1,5 +1,6 @@
 /**
- * Debian packages the local stack needs (Java for DynamoDB Local, later Prometheus and Chromium).
+ * Debian packages the local stack needs (Java for DynamoDB Local, later Prometheus and Chromium, Lua for
+ * the Argo CD health check's test).
  * Installed on demand so a fresh machine needs nothing but Node; `apt-get update` runs at most once per
  * process because it is the slow part.
  */
@@ -52,6 +53,9 @@ export async function ensureDebianPackage(binary: string, pkg: string): Promise<
 
 /** Java 17 runs DynamoDB Local. */
 export const ensureJava = (): Promise<string> => ensureDebianPackage('java', 'openjdk-17-jre-headless');
+
+/** Lua 5.4 runs the Argo CD health check (infra/k8s/argocd-health.lua) in its tests, as Argo CD would. */
+export const ensureLua = (): Promise<string> => ensureDebianPackage('lua5.4', 'lua5.4');
 
 /** Runs apt-get (through sudo when we are not root), streaming its output to stderr as progress. */
 function apt(args: string[]): Promise<void> {

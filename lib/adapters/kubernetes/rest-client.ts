@@ -11,7 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { V1Deployment, V1Ingress, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Ingress, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 
 /** Where one cluster's apiserver is and how each request authenticates (a fresh EKS token, a cached exec token...). */
@@ -141,9 +141,13 @@ export interface KubeClients {
   /** Read only (list): which ReplicaSet is the target's current revision, for its pod-template-hash. */
   replicasets: Pick<ReturnType<typeof namespacedKind<V1ReplicaSet>>, 'list'>;
   ingresses: ReturnType<typeof namespacedKind<V1Ingress>>;
+  /** Create only: Events on the CanaryDeployment objects (`kubectl describe` shows them). */
+  events: Pick<ReturnType<typeof namespacedKind<CoreV1Event>>, 'create'>;
   /** Custom resources (Istio, Gateway API, CanaryDeployment) as plain JSON. */
   custom: {
     read<T = unknown>(p: CustomParams): Promise<T>;
+    /** One LIST of a namespace, or of every namespace when `namespace` is undefined. */
+    list<T = unknown>(p: Omit<CustomParams, 'name' | 'namespace'> & { namespace?: string }): Promise<{ items: T[] }>;
     create<T = unknown>(p: Omit<CustomParams, 'name'> & { body: T }): Promise<T>;
     replace<T = unknown>(p: CustomParams & { body: T }): Promise<T>;
     /** A merge patch of the status subresource. */
@@ -160,8 +164,11 @@ export function createKubeClients(cluster: string, conn: ApiConnection): KubeCli
     pods: namespacedKind<V1Pod>(conn, '/api/v1', 'pods'),
     replicasets: { list: namespacedKind<V1ReplicaSet>(conn, '/apis/apps/v1', 'replicasets').list },
     ingresses: namespacedKind<V1Ingress>(conn, '/apis/networking.k8s.io/v1', 'ingresses'),
+    events: { create: namespacedKind<CoreV1Event>(conn, '/api/v1', 'events').create },
     custom: {
       read: (p) => apiRequest(conn, { method: 'GET', path: `${collection(p)}${named(p.name)}` }),
+      list: ({ group, version, plural, namespace }) =>
+        apiRequest(conn, { method: 'GET', path: `/apis/${group}/${version}${namespace === undefined ? '' : ns(namespace)}/${plural}` }),
       create: (p) => apiRequest(conn, { method: 'POST', path: collection(p), query: managed, body: p.body }),
       replace: (p) => apiRequest(conn, { method: 'PUT', path: `${collection(p)}${named(p.name)}`, query: managed, body: p.body }),
       patchStatus: (p) => apiRequest(conn, { method: 'PATCH', path: `${collection(p)}${named(p.name)}/status`, query: managed, body: p.body, contentType: PATCH_CONTENT_TYPE.merge }),

@@ -161,7 +161,7 @@ describe('CanaryDeployment status mirror', () => {
   it('patches the status subresource when the object exists and does nothing otherwise', async () => {
     // Prepare
     await seed(admin, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mirror' } },
-      { apiVersion: 'deploy.codedance.io/v1alpha1', kind: 'CanaryDeployment', metadata: { name: 'web-rollout', namespace: 'mirror' }, spec: { targetDeployment: 'web' } } as never]);
+      { apiVersion: 'deploy.codedance.io/v1alpha1', kind: 'CanaryDeployment', metadata: { name: 'web-rollout', namespace: 'mirror' }, spec: { targetDeployment: 'web', canaryVersion: 'demo:v2' } } as never]);
     const status = { phase: 'Progressing', weight: 25, step: '3/6', health: 91.5, message: 'step 3 of 6', rolloutId: 'r-1' };
 
     // Act

@@ -137,10 +137,11 @@ describe('local Kubernetes control plane', () => {
 
     const saved = await east.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }) as { status?: unknown; spec?: unknown };
     expect(saved.status).toEqual(status);
-    // The engine writes the status only; it needs no read of the object.
-    expect(await statusOf(eastEngine.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }))).toBe(403);
+    // The engine reads objects (the cluster sync) and writes their status, never their spec, nor deletes them.
+    expect(await statusOf(eastEngine.custom.getNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }))).toBe(200);
     const specPatch = eastEngine.custom.patchNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web', body: { spec: { canaryVersion: 'demo:v3' } } }, mergePatch);
     expect(await statusOf(specPatch)).toBe(403);
+    expect(await statusOf(eastEngine.custom.deleteNamespacedCustomObject({ ...CANARY, namespace: NS, name: 'web' }))).toBe(403);
   }, 2 * MINUTE);
 
   it('re-syncs a bound pod that kwok dropped after a refused status write, as a kubelet would', async () => {
