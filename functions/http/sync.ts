@@ -1,8 +1,8 @@
 import { syncAllClusters } from '../../lib/app/sync-objects.js';
 import { json } from '../../lib/http/responses.js';
 import { route } from '../../lib/http/route.js';
-import { apiTokens, getDependencies } from '../wiring.js';
+import { apiTokens, clusterNamespaces, getDependencies } from '../wiring.js';
 
 /** POST /sync — the scheduled cluster sync, now (deployer role): what each cluster's pass started, ended or refused. */
 export const handler = route({ role: 'deployer', tokens: apiTokens }, async () =>
-  json(200, { clusters: await syncAllClusters(getDependencies()) }));
+  json(200, { clusters: await syncAllClusters(getDependencies(), clusterNamespaces) }));

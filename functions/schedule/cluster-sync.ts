@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Dependencies } from '../../lib/app/dependencies.js';
 import { syncAllClusters, type SyncReport } from '../../lib/app/sync-objects.js';
-import { getDependencies } from '../wiring.js';
+import { clusterNamespaces, getDependencies } from '../wiring.js';
 import { log } from '../../lib/log.js';
 
 /**
@@ -11,7 +11,7 @@ import { log } from '../../lib/log.js';
  */
 export function makeClusterSyncHandler(dependencies: () => Dependencies) {
   return middy().handler(async (): Promise<{ clusters: SyncReport[] }> => {
-    const reports = await syncAllClusters(dependencies());
+    const reports = await syncAllClusters(dependencies(), clusterNamespaces);
     for (const r of reports) {
       if (r.error) log.error('cluster sync failed', { cluster: r.cluster, error: r.error });
       else if (r.started.length + r.ended.length + r.invalid.length > 0) log.info('cluster sync', { cluster: r.cluster, objects: r.objects, started: r.started, ended: r.ended, invalid: r.invalid, waiting: r.waiting });

@@ -2,9 +2,11 @@
  * The engine's API running locally: DynamoDB Local + local-aws-sqs (or the user's localstack when
  * AWS_ENDPOINT_URL is set), the resources from serverless.yml, `osls offline` serving the handlers, and three
  * pollers standing in for the SQS event source mappings (tick queue → tick, DLQ → deadLetter,
- * notification queue → notify).
+ * notification queue → notify). Over HTTP by default; with `https: true` over HTTPS with a certificate from
+ * the machine's local CA (infra/local/tls.ts), which a kube-apiserver needs to call the admission webhook.
  */
 import { randomBytes } from 'node:crypto';
+import { get as httpsGet } from 'node:https';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assertPortFree, freePort, spawnGroup, stopGroup, waitFor, type Group } from './child-processes.js';
@@ -15,6 +17,7 @@ import { startSqsLocal } from './aws/sqs.js';
 import { invokeViaServerlessOffline, offlineFunctionName, startSqsPoller, type SqsPoller } from './aws/sqs-poller.js';
 import { LOCAL_CREDENTIALS, localSqs } from './aws/clients.js';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { ensureLocalTls, type LocalTls } from './tls.js';
 
 export interface LocalApiOptions {
   /** HTTP port of the API (default 3000). */
@@ -42,6 +45,13 @@ export interface LocalApiOptions {
    */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
+  /**
+   * Serve the API over HTTPS (serverless-offline's --httpsProtocol) with a certificate for 127.0.0.1 and
+   * localhost issued by the local CA; `tls` on the result has the CA to trust. Default: plain HTTP.
+   */
+  https?: boolean;
+  /** Where the local CA and certificate are cached (default ~/.cache/codedance/tls). */
+  tlsDir?: string;
 }
 
 export interface LocalApi {
@@ -54,6 +64,8 @@ export interface LocalApi {
   /** serverless-offline's Lambda invoke API (POST /2015-03-31/functions/<name>/invocations). */
   lambdaPort: number;
   resources: LocalResources;
+  /** With `https: true`: the local CA (`caPem` for clients, `caBundle` for a webhook configuration). */
+  tls?: LocalTls;
   /** The invoke name of a function key from serverless.yml, e.g. 'tick' → 'codedance-local-tick'. */
   functionName(key: string): string;
   /** Stops pollers, osls offline, SQS and DynamoDB, in that order. Safe to call twice. */
@@ -98,14 +110,16 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
 
     const token = options.token ?? env.CODEDANCE_API_TOKEN ?? randomBytes(24).toString('base64url');
     const lambdaPort = options.lambdaPort ?? (Number(env.CODEDANCE_LAMBDA_PORT) || (await freePort()));
-    const offline = startOffline({ serviceDir, stage, region, env: {
+    const tls = options.https ? ensureLocalTls(options.tlsDir) : undefined;
+    const output = options.offlineOutput ?? ((line) => process.stderr.write(`[offline] ${line}\n`));
+    const offline = startOffline({ serviceDir, stage, region, httpsDir: tls?.serverDir, env: {
       ...offlineEnv(env, { region, dynamodbEndpoint, sqsEndpoint, emulated: !shared }),
       CODEDANCE_API_TOKEN: token, CODEDANCE_HTTP_PORT: String(port), CODEDANCE_LAMBDA_PORT: String(lambdaPort),
-    }, output: options.offlineOutput ?? ((line) => process.stderr.write(`[offline] ${line}\n`)) });
+    }, output: (line) => output(redactWebhookSecrets(line)) });
     stops.push(() => stopGroup(offline));
-    log(`starting osls offline (stage ${stage}, region ${region}) ...`);
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor(`${url}/healthz`, async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) })).status === 200, offline, 180_000);
+    log(`starting osls offline (stage ${stage}, region ${region}${tls ? ', HTTPS' : ''}) ...`);
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    await waitFor(`${url}/healthz`, async () => (await statusOf(`${url}/healthz`, tls?.caPem)) === 200, offline, 180_000);
     log(`API answering after ${elapsed()}`);
 
     const functionName = (key: string): string => offlineFunctionName(doc.service, stage, key);
@@ -122,12 +136,28 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     })));
     for (const p of pollers) stops.push(p.stop);
 
-    return { url, token, stage, region, dynamodbEndpoint, sqsEndpoint, lambdaPort, resources, functionName, stop: stopAll };
+    return { url, token, stage, region, dynamodbEndpoint, sqsEndpoint, lambdaPort, resources, ...(tls ? { tls } : {}), functionName, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
 }
+
+/** The status of a GET; over HTTPS trusting only the given CA (what a client of the local API does). */
+async function statusOf(url: string, caPem: string | undefined): Promise<number> {
+  if (!url.startsWith('https:')) return (await fetch(url, { signal: AbortSignal.timeout(5000) })).status;
+  return new Promise((resolve, reject) => {
+    const request = httpsGet(url, { ca: caPem, timeout: 5000 }, (response) => { response.resume(); resolve(response.statusCode ?? 0); });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * serverless-offline prints every request's path; the admission webhook's path carries the cluster's
+ * secret, which must never reach a log: `/admission/<cluster>/<secret>` is printed as `/admission/<cluster>/***`.
+ */
+export const redactWebhookSecrets = (line: string): string => line.replace(/(\/admission\/[^/\s]+\/)[^/\s?#"'(){}][^/\s?#"'()]*/g, '$1***');
 
 async function queueUrlByName(sqsEndpoint: string, region: string, name: string): Promise<string> {
   const client = localSqs(sqsEndpoint, { region });
@@ -160,9 +190,11 @@ function offlineEnv(base: NodeJS.ProcessEnv, o: { region: string; dynamodbEndpoi
   };
 }
 
-function startOffline(o: { serviceDir: string; stage: string; region: string; env: NodeJS.ProcessEnv; output: (line: string) => void }): Group {
+function startOffline(o: { serviceDir: string; stage: string; region: string; httpsDir?: string; env: NodeJS.ProcessEnv; output: (line: string) => void }): Group {
   // The local binary directly: npx would add a second or two and an npm process to the group.
   const bin = join(o.serviceDir, 'node_modules', '.bin', 'osls');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm install`);
-  return spawnGroup('osls offline', bin, ['offline', 'start', '--stage', o.stage, '--region', o.region, '--localEnvironment'], { cwd: o.serviceDir, env: o.env, onLine: o.output });
+  // --httpsProtocol: the API (not the Lambda invoke port, which the pollers call) serves TLS with cert.pem/key.pem there.
+  const https = o.httpsDir ? ['--httpsProtocol', o.httpsDir] : [];
+  return spawnGroup('osls offline', bin, ['offline', 'start', '--stage', o.stage, '--region', o.region, '--localEnvironment', ...https], { cwd: o.serviceDir, env: o.env, onLine: o.output });
 }

@@ -5,6 +5,7 @@ import { RELEASE_ACTIONS } from '../domain/release-actions.js';
 import { RELEASE_PHASES, releaseStatusSchema } from '../domain/release.js';
 import { releaseDocumentSchema } from '../domain/release-schema.js';
 import { canaryDeploymentSchema } from '../domain/spec-schema.js';
+import { admissionReviewSchema } from './admission-review.js';
 import {
   auditEventSchema, errorBodySchema, eventListSchema, pageSchema, releaseViewSchema, rolloutViewSchema, whoAmISchema,
   ACTION_NAMES, RELEASE_VIEW_PHASES, ROLE_NAMES,
@@ -43,6 +44,14 @@ export const releaseViewMatchesState: [
 
 const actionBody = z.strictObject({ comment: z.string().max(2000).optional(), step: z.union([z.number().int().min(1), z.literal('promotion')]).optional() });
 const releaseActionBody = z.strictObject({ comment: z.string().max(2000).optional(), wave: z.string().min(1).optional() });
+const syncReports = z.object({ clusters: z.array(z.object({
+  cluster: z.string(), objects: z.number().int(), started: z.array(z.string()), ended: z.array(z.string()),
+  invalid: z.array(z.string()), waiting: z.array(z.string()), error: z.string().optional(),
+})) });
+const admissionAnswer = z.object({
+  apiVersion: z.literal('admission.k8s.io/v1'), kind: z.literal('AdmissionReview'),
+  response: z.object({ uid: z.string(), allowed: z.literal(true) }),
+});
 const verifyResult = z.union([z.object({ valid: z.literal(true), count: z.number().int() }), z.object({ valid: z.literal(false), position: z.number().int(), problem: z.string() })]);
 
 const SCHEMAS = {
@@ -51,10 +60,11 @@ const SCHEMAS = {
   RolloutPage: pageSchema(rolloutViewSchema), ReleasePage: pageSchema(releaseViewSchema),
   EventList: eventListSchema, Error: errorBodySchema, ActionBody: actionBody, ReleaseActionBody: releaseActionBody,
   AuditVerification: verifyResult, Health: z.object({ status: z.literal('ok') }), WhoAmI: whoAmISchema,
+  SyncReports: syncReports, AdmissionReview: admissionReviewSchema, AdmissionAnswer: admissionAnswer,
 } as const;
 type SchemaName = keyof typeof SCHEMAS;
 /** Described as the client writes them (defaults optional); every other schema as the server answers. */
-const REQUEST_BODIES: readonly string[] = ['CanaryDeployment', 'Release', 'ActionBody', 'ReleaseActionBody'];
+const REQUEST_BODIES: readonly string[] = ['CanaryDeployment', 'Release', 'ActionBody', 'ReleaseActionBody', 'AdmissionReview'];
 
 interface RouteDoc {
   method: 'get' | 'post'; path: string; summary: string;
@@ -63,6 +73,8 @@ interface RouteDoc {
   body?: SchemaName | 'yaml-or-json' | 'form'; bodySchema?: SchemaName;
   ok: SchemaName | 'html' | 'none'; okStatus?: number;
   query?: Record<string, z.ZodType>; action?: readonly string[];
+  /** The route's own refusals (a public route's credential check); when given, they replace the generic 404. */
+  refusals?: Record<string, string>;
 }
 
 const listQuery = { limit: z.number().int().min(1).max(200), cursor: z.string() };
@@ -88,6 +100,12 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/releases/{id}/{action}', summary: 'Act on a release', role: actionRoles(RELEASE_ACTIONS), body: 'ReleaseActionBody', ok: 'ReleaseView', action: RELEASE_ACTIONS },
   { method: 'post', path: '/slack/interactions', summary: "Slack button presses; Slack's request signature instead of a token", role: 'public', body: 'form', ok: 'none' },
   { method: 'post', path: '/callbacks/{token}', summary: 'A signed, expiring, single-use approval or rejection link', role: 'public', ok: 'RolloutView' },
+  { method: 'post', path: '/sync', summary: 'The scheduled cluster sync, now: what each cluster\'s pass started, ended or refused', role: 'deployer', ok: 'SyncReports' },
+  {
+    method: 'post', path: '/admission/{cluster}/{secret}', role: 'public', body: 'AdmissionReview', ok: 'AdmissionAnswer',
+    summary: "The apiserver's admission webhook for CanaryDeployment objects; the cluster's secret in the path is the credential. Always allowed; dry runs cause nothing",
+    refusals: { '403': 'Wrong secret, or a cluster without a webhook secret (the apiserver fails open)' },
+  },
 ];
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect, declared once at the top of the document). */
@@ -116,7 +134,8 @@ function operation(route: RouteDoc) {
     responses['401'] = errorRef('Missing or wrong token; nothing changes');
     responses['403'] = errorRef('The token\'s role is too weak; the message and details name the role needed');
   }
-  if (route.path.includes('{')) responses['404'] = errorRef('No such rollout, release or action');
+  Object.assign(responses, Object.fromEntries(Object.entries(route.refusals ?? {}).map(([status, text]) => [status, errorRef(text)])));
+  if (route.path.includes('{') && !route.refusals) responses['404'] = errorRef('No such rollout, release or action');
   if (route.method === 'post' && route.role !== 'public') responses['409'] = errorRef('Conflict: an active rollout of the same target, or an action that no longer applies');
   if (route.body === 'yaml-or-json') Object.assign(responses, { '413': errorRef('Body over 256 KiB'), '415': errorRef('Content type other than JSON or YAML') });
   const body = requestBody(route);

@@ -72,6 +72,8 @@ describe('GET /openapi.json', () => {
     }
     expect(document.paths['/rollouts/{id}/{action}']?.post?.['x-codedance-role']).toMatchObject({ approve: 'approver', reject: 'approver', abort: 'deployer' });
     expect(document.paths['/rollouts']?.post?.['x-codedance-role']).toBe('deployer');
+    // The admission webhook takes no token: its path secret is refused with 403 (the apiserver fails open).
+    expect(document.paths['/admission/{cluster}/{secret}']?.post).toMatchObject({ 'x-codedance-role': 'public', security: [], responses: { '200': {}, '400': {}, '403': {} } });
     expect(document.components.schemas.Error).toMatchObject({ properties: { error: { required: ['code', 'message', 'details'] } } });
   });
 

@@ -23,7 +23,11 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /healthz': 'liveness probe, reveals nothing',
   'POST /slack/interactions': 'Slack signs the request (lib/http/slack-signature.ts)',
   'POST /callbacks/{token}': 'the signed, single-use token in the path is the credential (lib/http/callback-token.ts)',
+  'POST /admission/{cluster}/{secret}': "the cluster's webhook secret in the path is the credential (lib/http/admission-review.ts)",
 };
+/** How a public route refuses a request without its credential, when not 401 (the apiserver reads a 403 as a failed call). */
+const PUBLIC_REFUSALS: Record<string, [number, string]> = { 'POST /admission/{cluster}/{secret}': [403, 'Forbidden'] };
+const WEBHOOK_SECRET = 'unit-webhook-secret-0123456789';
 /**
  * Read-only pages that may be public or viewer-only, if they exist: the OpenAPI document, whoami, and the
  * dashboard's static files (`/`, `/ui/...`; they hold no data, every API call the page makes needs a token).
@@ -56,7 +60,8 @@ async function loadHandler(route: HttpRoute): Promise<Handler> {
 }
 
 const context = { awsRequestId: 'security-test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-const paramValue = (name: string, action: string): string => (name === 'action' ? action : name === 'token' ? 'not-a-token' : 'ro_securitytest');
+const paramValue = (name: string, action: string): string =>
+  (name === 'action' ? action : name === 'token' ? 'not-a-token' : name === 'cluster' ? 'default' : name === 'secret' ? 'not-the-secret' : 'ro_securitytest');
 
 function eventFor(route: HttpRoute, headers: Record<string, string>, action = 'pause'): APIGatewayProxyEventV2 {
   const pathParameters: Record<string, string> = {};
@@ -93,6 +98,7 @@ describe('auth on every HTTP route in serverless.yml', () => {
       CODEDANCE_API_TOKENS: JSON.stringify(Object.entries(TOKENS).map(([role, token]) => ({ name: `${role}-bot`, token, role }))),
       CODEDANCE_SLACK_SIGNING_SECRET: 'unit-slack-signing-secret', CODEDANCE_SLACK_BOT_TOKEN: 'xoxb-unit-bot-token',
       CODEDANCE_CALLBACK_SECRET: 'unit-callback-secret-0123456789',
+      CODEDANCE_CLUSTERS: JSON.stringify([{ name: 'default', token: { server: 'https://127.0.0.1:9', token: 'unused' }, webhookSecret: WEBHOOK_SECRET }]),
     });
     delete process.env.CODEDANCE_API_TOKEN;
     delete process.env.CODEDANCE_API_TOKEN_PARAMETER;
@@ -114,7 +120,7 @@ describe('auth on every HTTP route in serverless.yml', () => {
       if (PUBLIC_ROUTES[key(route)] !== undefined) {
         // Public routes still refuse: healthz is the one that answers 200; the signed ones say why they refuse.
         if (key(route) === 'GET /healthz') expect(response.statusCode).toBe(200);
-        else expect([response.statusCode, errorOf(response.body)?.code]).toEqual([401, 'Unauthorized']);
+        else expect([response.statusCode, errorOf(response.body)?.code]).toEqual(PUBLIC_REFUSALS[key(route)] ?? [401, 'Unauthorized']);
       } else if (PUBLIC_OR_VIEWER.some((p) => p.test(key(route)))) {
         // 404: a static file the build did not produce; 503 DashboardNotBuilt before `npm run build:web`.
         const notBuilt = response.statusCode === 503 && errorOf(response.body)?.code === 'DashboardNotBuilt';
@@ -179,6 +185,25 @@ describe('auth on every HTTP route in serverless.yml', () => {
         expect(response.body ?? '', proxy).not.toMatch(/root:x?:0:0|"name": "codedance"/);
       }
     }
+  });
+
+  it('POST /admission/{cluster}/{secret} refuses a wrong secret and an unknown cluster alike, before reading the body', async () => {
+    const route = routes.find((r) => key(r) === 'POST /admission/{cluster}/{secret}')!;
+    const handler = await loadHandler(route);
+    const attempts = [
+      { cluster: 'default', secret: 'not-the-secret' },
+      { cluster: 'default', secret: WEBHOOK_SECRET.slice(0, -1) },
+      { cluster: 'default', secret: `${WEBHOOK_SECRET}x` },
+      { cluster: 'no-such-cluster', secret: WEBHOOK_SECRET },
+    ];
+    const bodies = new Set<string | undefined>();
+    for (const pathParameters of attempts) {
+      const response = await handler({ ...eventFor(route, {}), body: 'not json at all', pathParameters }, context);
+      expect(response.statusCode, JSON.stringify(pathParameters)).toBe(403);
+      expect(response.body).not.toContain(WEBHOOK_SECRET);
+      bodies.add(response.body);
+    }
+    expect(bodies.size, 'one answer for every refusal: it tells nothing about which cluster names exist').toBe(1);
   });
 
   it('POST /slack/interactions refuses a stale or badly signed request before reading it', async () => {
