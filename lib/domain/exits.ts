@@ -51,7 +51,8 @@ export function decideRollback(state: RolloutState, reason: FailureReason, why: 
 function wind(state: RolloutState, observation: Observation, now: Date, finish: () => RolloutState): Step {
   const trafficMissing = observation.weight === undefined && (observation.missing?.length ?? 0) > 0;
   if (!trafficMissing && observation.weight !== 0) {
-    return poll({ ...state, canaryWeight: 0, trafficOffAt: undefined }, now, 'Moving traffic back to stable');
+    const to = state.phase === 'Promoting' ? `${state.spec.targetDeployment}, which now runs ${state.spec.canaryImage}` : 'stable';
+    return poll({ ...state, canaryWeight: 0, trafficOffAt: undefined }, now, `Moving all traffic to ${to}`);
   }
   // Drain only what carried traffic: a missing traffic object routed nothing to the canary.
   const offAt = state.trafficOffAt ?? now.toISOString();
