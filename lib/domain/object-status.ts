@@ -22,7 +22,7 @@ export const CONDITION_TYPES = ['Ready', 'Progressing', 'Failed'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
-/** Same shape as ObjectCondition in lib/ports/canary-objects.ts (the domain imports no port). */
+/** One condition in the usual Kubernetes shape; the CanaryObjects port re-exports it. */
 export interface ObjectCondition {
   type: ConditionType;
   status: ConditionStatus;
@@ -32,7 +32,7 @@ export interface ObjectCondition {
   observedGeneration?: number;
 }
 
-/** Same shape as ObjectStatus in lib/ports/canary-objects.ts. */
+/** The status the engine writes on a CanaryDeployment object. */
 export interface ObjectStatus {
   observedGeneration?: number;
   phase: string;

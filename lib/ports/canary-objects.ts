@@ -3,6 +3,7 @@
  * CD, Flux). Nothing runs in the cluster; the engine lists them on a schedule and on a webhook push, and
  * writes back only their status (and Events): it never rewrites or deletes an object's spec.
  */
+import type { ObjectCondition, ObjectStatus } from '../domain/object-status.js';
 
 /** Label on an object the engine created for a rollout started elsewhere (HTTP, CLI, release). */
 export const CREATED_BY_LABEL = 'app.kubernetes.io/created-by';
@@ -26,26 +27,8 @@ export interface CanaryObject {
   status?: { observedGeneration?: number; rolloutId?: string; conditions?: ObjectCondition[] };
 }
 
-/** The status the engine writes, in the shape Kubernetes tools read (kubectl wait, Argo CD). */
-export interface ObjectStatus {
-  observedGeneration?: number;
-  phase: string;
-  weight: number;
-  step: string;
-  health?: number;
-  message: string;
-  rolloutId?: string;
-  conditions: ObjectCondition[];
-}
-
-export interface ObjectCondition {
-  type: 'Ready' | 'Progressing' | 'Failed';
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+/** The status the engine writes, in the shape Kubernetes tools read (kubectl wait, Argo CD): the domain's. */
+export type { ObjectCondition, ObjectStatus } from '../domain/object-status.js';
 
 export interface CanaryObjects {
   /** Every CanaryDeployment, in the given namespaces or all of them: one LIST per namespace (or one). */

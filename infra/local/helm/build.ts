@@ -5,11 +5,11 @@
  *
  * Usage: `npx tsx infra/local/helm/build.ts` or `const { helm } = await ensureHelm()`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { capture, run, withLock } from '../go-build.js';
 
 /** Pinned: the cache folder is keyed by it, so bumping it triggers a rebuild. Its go.mod asks for go 1.26.0. */
 export const HELM_VERSION = 'v4.3.2';
@@ -35,7 +35,7 @@ export async function ensureHelm(): Promise<{ helm: string; binDir: string }> {
   if (complete()) return { helm, binDir };
 
   mkdirSync(binDir, { recursive: true });
-  await withLock(join(dir, 'build.lock'), complete, async () => {
+  await withLock(log, join(dir, 'build.lock'), complete, async () => {
     log(`building helm ${HELM_VERSION} into ${binDir} (a first build takes several minutes on 2 cores)`);
     const t0 = Date.now();
     await goInstall(dir, binDir);
@@ -61,67 +61,13 @@ async function goInstall(dir: string, binDir: string): Promise<void> {
   const env = { ...process.env, CGO_ENABLED: '0', GOBIN: out };
   const heartbeat = setInterval(() => log('still compiling...'), 60_000);
   try {
-    await run('nice', ['-n', '10', 'go', 'install', '-trimpath', `-ldflags=${ldflags.join(' ')}`, `${HELM_PACKAGE}@${HELM_VERSION}`], dir, env);
+    await run(log, 'nice', ['-n', '10', 'go', 'install', '-trimpath', `-ldflags=${ldflags.join(' ')}`, `${HELM_PACKAGE}@${HELM_VERSION}`], dir, env);
   } finally {
     clearInterval(heartbeat);
   }
   for (const f of readdirSync(out)) renameSync(join(out, f), join(binDir, f));
   rmSync(out, { recursive: true, force: true });
   log(`built ${readdirSync(binDir).join(', ')}`);
-}
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 2, 'pipe'] /* stdout is the CLI's result */ });
-    const tail: string[] = [];
-    let downloads = 0;
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      for (const line of chunk.split('\n').filter(Boolean)) {
-        // "go: downloading" lines are many; count them instead of flooding the log.
-        if (line.startsWith('go: downloading')) { if (++downloads % 50 === 1) log(`go: downloading modules (${downloads})`); continue; }
-        tail.push(line); if (tail.length > 40) tail.shift();
-        log(`go: ${line}`);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${tail.join('\n')}`)));
-  });
-}
-
-function capture(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: homedir() });
-    let out = '', err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}${out}`)));
-  });
-}
-
-/** One build per machine at a time: a second caller waits for the first one's result. */
-async function withLock(lock: string, done: () => boolean, build: () => Promise<void>): Promise<void> {
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      const holder = Number(readFileSync(lock, 'utf8'));
-      if (!holder || !alive(holder)) { rmSync(lock, { force: true }); continue; }
-      log(`waiting for the build running in pid ${holder}`);
-      while (alive(holder) && !done()) await new Promise((r) => setTimeout(r, 5000));
-      if (done()) return;
-    }
-  }
-  try {
-    await build();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

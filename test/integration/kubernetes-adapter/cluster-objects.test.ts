@@ -5,25 +5,16 @@
  */
 import { ApiException } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClusters, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
-import { createClusterRegistry, type KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
-import { adminClients, seed, manifests, rolloutOf, specFor, STABLE_IMAGE, targetReady, type Admin } from './seed.js';
+import type { LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
+import type { KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
+import { seed, manifests, rolloutOf, specFor, STABLE_IMAGE, targetReady, type Admin , startAdapterCluster } from './seed.js';
 
 let local: LocalClusters | undefined;
 let admin: Admin;
 let registry: KubernetesClusterRegistry;
 
-beforeAll(async () => {
-  local = await startClusters({ names: ['adapter'], nodes: 2 });
-  const [cluster] = local.clusters;
-  if (!cluster) throw new Error('no cluster started');
-  admin = adminClients(cluster.kubeconfigPath);
-  registry = createClusterRegistry([{ name: 'adapter', kubeconfig: { path: cluster.engineKubeconfigPath } }]);
-}, 900_000);
-
-afterAll(async () => {
-  await local?.stop();
-});
+beforeAll(async () => { ({ local, admin, registry } = await startAdapterCluster()); }, 900_000);
+afterAll(async () => { await local?.stop(); });
 
 const custom = (group: string, version: string, plural: string, namespace: string, name: string) =>
   admin.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<{ metadata: { resourceVersion: string }; spec: Record<string, unknown> }>;

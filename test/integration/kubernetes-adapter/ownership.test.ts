@@ -6,25 +6,16 @@
  */
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClusters, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
-import { createClusterRegistry, type KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
-import { adminClients, manifests, rolloutOf, seed, specFor, STABLE_IMAGE, TARGET, targetReady, type Admin, type Provider } from './seed.js';
+import type { LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
+import type { KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
+import { manifests, rolloutOf, seed, specFor, STABLE_IMAGE, TARGET, targetReady, type Admin, type Provider , startAdapterCluster } from './seed.js';
 
 let local: LocalClusters | undefined;
 let admin: Admin;
 let registry: KubernetesClusterRegistry;
 
-beforeAll(async () => {
-  local = await startClusters({ names: ['adapter'], nodes: 2 });
-  const [cluster] = local.clusters;
-  if (!cluster) throw new Error('no cluster started');
-  admin = adminClients(cluster.kubeconfigPath);
-  registry = createClusterRegistry([{ name: 'adapter', kubeconfig: { path: cluster.engineKubeconfigPath } }]);
-}, 900_000);
-
-afterAll(async () => {
-  await local?.stop();
-});
+beforeAll(async () => { ({ local, admin, registry } = await startAdapterCluster()); }, 900_000);
+afterAll(async () => { await local?.stop(); });
 
 const CANARY_SELECTOR = { app: TARGET, version: 'canary', 'codedance.io/rollout-role': 'canary' };
 

@@ -6,6 +6,8 @@ import {
   AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, KubernetesObjectApi, NetworkingV1Api, type KubernetesObject,
 } from '@kubernetes/client-node';
 import { expect, vi } from 'vitest';
+import { startClusters, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
+import { createClusterRegistry, type KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
 import { parseCanaryDeployment, type RolloutSpec } from '../../../lib/domain/spec.js';
 import type { RolloutRef } from '../../../lib/ports/cluster.js';
 
@@ -118,3 +120,12 @@ export function specFor(namespace: string, provider: Provider, extra: { canaryVe
 
 /** A rollout of `spec` with an id, as the engine passes it to every ClusterPort call. */
 export const rolloutOf = (spec: RolloutSpec, id = 'ro_test1'): RolloutRef => ({ id, spec });
+
+/** One local cluster for an adapter test file, with the admin's clients and the engine's registry. */
+export async function startAdapterCluster(): Promise<{ local: LocalClusters; admin: Admin; registry: KubernetesClusterRegistry }> {
+  const local = await startClusters({ names: ['adapter'], nodes: 2 });
+  const [cluster] = local.clusters;
+  if (!cluster) throw new Error('no cluster started');
+  const registry = createClusterRegistry([{ name: 'adapter', kubeconfig: { path: cluster.engineKubeconfigPath } }]);
+  return { local, admin: adminClients(cluster.kubeconfigPath), registry };
+}

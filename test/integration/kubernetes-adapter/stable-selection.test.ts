@@ -5,26 +5,17 @@
  * EndpointSlices the controller-manager computes, on a target shaped as users write it (no `version` label).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startClusters, type LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
-import { createClusterRegistry, type KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
+import type { LocalClusters } from '../../../infra/local/kubernetes/launcher.js';
+import type { KubernetesClusterRegistry } from '../../../lib/adapters/kubernetes/registry.js';
 import { endpointPods, matching, podsByRole } from './endpoints.js';
-import { adminClients, manifests, rolloutOf, seed, specFor, TARGET, targetReady, type Admin, type Provider } from './seed.js';
+import { manifests, rolloutOf, seed, specFor, TARGET, targetReady, type Admin, type Provider , startAdapterCluster } from './seed.js';
 
 let local: LocalClusters | undefined;
 let admin: Admin;
 let registry: KubernetesClusterRegistry;
 
-beforeAll(async () => {
-  local = await startClusters({ names: ['adapter'], nodes: 2 });
-  const [cluster] = local.clusters;
-  if (!cluster) throw new Error('no cluster started');
-  admin = adminClients(cluster.kubeconfigPath);
-  registry = createClusterRegistry([{ name: 'adapter', kubeconfig: { path: cluster.engineKubeconfigPath } }]);
-}, 900_000);
-
-afterAll(async () => {
-  await local?.stop();
-});
+beforeAll(async () => { ({ local, admin, registry } = await startAdapterCluster()); }, 900_000);
+afterAll(async () => { await local?.stop(); });
 
 const waitFor = <T>(probe: () => Promise<T>) => vi.waitFor(probe, { timeout: 60_000, interval: 500 });
 type DestinationRule = { metadata: { annotations?: Record<string, string> }; spec: { subsets: Array<{ name: string; labels?: Record<string, string> }> } };
