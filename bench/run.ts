@@ -16,6 +16,7 @@ import { startDynamoDbLocal } from '../infra/local/aws/dynamodb.js';
 import { startSqsLocal } from '../infra/local/aws/sqs.js';
 import { benchColdStart, printColdStart } from './cold-start.js';
 import { benchDecisions } from './decisions.js';
+import { benchDeclarative, printDeclarative } from './declarative.js';
 import { benchScale, printScale } from './scale.js';
 import { benchReleaseWaves, printReleaseWaves } from './release-waves.js';
 import { benchTicks, printTicks } from './tick-throughput.js';
@@ -92,6 +93,16 @@ if (only.has('scale')) {
   const scale = await benchScale(say, scaleRollouts);
   report.scale = scale;
   printScale(scale, say);
+}
+
+if (only.has('declarative')) {
+  const objectsPerCluster = Number(process.argv.find((a, i) => process.argv[i - 1] === '--declarative-objects') ?? 500);
+  if (!Number.isInteger(objectsPerCluster) || objectsPerCluster <= 0) throw new Error('--declarative-objects: must be a positive whole number');
+  const parts = (process.argv.find((a, i) => process.argv[i - 1] === '--declarative-parts') ?? 'latency,pass').split(',') as Array<'latency' | 'pass'>;
+  say(`[bench] declarative: kubectl apply → first tick (push: 10 samples; sync only: 5 samples), then one sync pass over 3 local clusters × ${objectsPerCluster} CanaryDeployments (parts ${parts.join(',')})`);
+  const declarative = await benchDeclarative(say, { objectsPerCluster, parts });
+  report.declarative = declarative;
+  printDeclarative(declarative, say);
 }
 
 if (asJson) console.log(JSON.stringify(report));
