@@ -9,14 +9,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Admitted } from '../app/sync-objects.js';
 import { issuesToDetails } from '../domain/validation.js';
-import type { CanaryObject, ObjectCondition } from '../ports/canary-objects.js';
+import { canaryObjectOf, GROUP, KIND, stringMap } from '../adapters/kubernetes/canary-object.js';
+import type { CanaryObject } from '../ports/canary-objects.js';
 import { HttpError, json, type HttpResult } from './responses.js';
 
 const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
-const GROUP = 'deploy.codedance.io';
-const KIND = 'CanaryDeployment';
-/** kubectl's copy of the whole applied object: not part of the spec (the Kubernetes adapter drops it too). */
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Only what the engine reads; the apiserver sends more (userInfo, options, requestKind ...), which is ignored. */
 export const admissionReviewSchema = z.object({
@@ -68,7 +65,6 @@ export const refused = (): HttpResult => json(403, {
   apiVersion: 'v1', kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: `codedance: ${REFUSAL}`,
 });
 
-const stringMap = z.record(z.string(), z.string());
 const objectSchema = z.object({
   apiVersion: z.string().optional(),
   kind: z.literal(KIND),
@@ -85,20 +81,6 @@ const objectSchema = z.object({
   spec: z.unknown().optional(),
   status: z.unknown().optional(),
 });
-const conditionSchema = z.object({
-  type: z.enum(['Ready', 'Progressing', 'Failed']),
-  status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string(),
-  message: z.string().default(''),
-  lastTransitionTime: z.string(),
-  observedGeneration: z.number().int().optional(),
-});
-const statusSchema = z.object({
-  observedGeneration: z.number().int().optional().catch(undefined),
-  rolloutId: z.string().optional().catch(undefined),
-  conditions: z.array(z.unknown()).optional().catch(undefined),
-}).catch({});
-
 /** Thrown for a review the engine cannot use (logged by the handler, still answered allowed). */
 export class UnusableReviewError extends Error {
   override readonly name = 'UnusableReviewError';
@@ -124,37 +106,8 @@ export function admittedFrom(review: AdmissionReview, cluster: string): Admitted
 function canaryObjectFrom(raw: unknown, cluster: string, requestNamespace: string | undefined): CanaryObject {
   const parsed = objectSchema.safeParse(raw);
   if (!parsed.success) throw new UnusableReviewError(`object is not a CanaryDeployment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const { metadata, spec } = parsed.data;
-  const namespace = metadata.namespace ?? requestNamespace ?? 'default';
-  const labels = metadata.labels ?? {};
-  const annotations = metadata.annotations ?? {};
-  const { [LAST_APPLIED]: _lastApplied, ...documentAnnotations } = annotations;
-  const status = statusSchema.parse(parsed.data.status ?? {});
-  const conditions = status.conditions?.flatMap((c): ObjectCondition[] => {
-    const condition = conditionSchema.safeParse(c);
-    return condition.success ? [condition.data] : [];
-  });
-  const hasStatus = status.observedGeneration !== undefined || status.rolloutId !== undefined || conditions !== undefined;
-  return {
-    cluster, namespace, name: metadata.name, uid: metadata.uid, generation: metadata.generation, labels, annotations,
-    document: {
-      apiVersion: parsed.data.apiVersion ?? `${GROUP}/v1alpha1`, kind: KIND,
-      metadata: {
-        name: metadata.name, namespace,
-        ...(metadata.labels ? { labels } : {}),
-        ...(Object.keys(documentAnnotations).length > 0 ? { annotations: documentAnnotations } : {}),
-      },
-      spec,
-    },
-    deleting: metadata.deletionTimestamp !== undefined,
-    ...(hasStatus ? {
-      status: {
-        ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-        ...(status.rolloutId !== undefined ? { rolloutId: status.rolloutId } : {}),
-        ...(conditions !== undefined ? { conditions } : {}),
-      },
-    } : {}),
-  };
+  const namespace = parsed.data.metadata.namespace ?? requestNamespace ?? 'default';
+  return canaryObjectOf(cluster, { ...parsed.data, metadata: { ...parsed.data.metadata, namespace } });
 }
 
 /** Where the object lives, for logs (never the secret). */

@@ -9,9 +9,7 @@
  */
 import type { CoreV1Event } from '@kubernetes/client-node';
 import { z } from 'zod';
-import {
-  CONDITION_TYPES, kubernetesTime, objectStatus, type ObjectCondition, type ObjectStatus,
-} from '../../domain/object-status.js';
+import { kubernetesTime, objectStatus, type ObjectStatus } from '../../domain/object-status.js';
 import type { RolloutState } from '../../domain/state.js';
 import {
   CREATED_BY_ENGINE, CREATED_BY_LABEL, ROLLOUT_ID_ANNOTATION, type CanaryObject, type CanaryObjects,
@@ -19,19 +17,13 @@ import {
 import type { StatusMirror } from '../../ports/status-mirror.js';
 import { log } from '../../log.js';
 import type { KubeClients } from './client.js';
+import { API_VERSION, canaryObjectOf, GROUP, KIND, stringMap, VERSION } from './canary-object.js';
 import { call, callOptional, isAbsent, KubernetesApiError, type ObjectRef } from './errors.js';
 
-const GROUP = 'deploy.codedance.io';
-const VERSION = 'v1alpha1';
 const PLURAL = 'canarydeployments';
-const API_VERSION = `${GROUP}/${VERSION}`;
-const KIND = 'CanaryDeployment';
-/** kubectl's copy of the whole applied object: not part of the spec, and it would double the stored document. */
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /** Kubernetes' events.k8s.io caps a note at 1 kB; keep core/v1 Events as short. */
 const MAX_EVENT_MESSAGE = 1024;
 
-const stringMap = z.record(z.string(), z.string());
 const metadataSchema = z.object({
   name: z.string().min(1),
   namespace: z.string().min(1),
@@ -48,19 +40,6 @@ const itemSchema = z.object({
   spec: z.unknown().optional(),
   status: z.unknown().optional(),
 });
-const conditionSchema = z.object({
-  type: z.enum(CONDITION_TYPES),
-  status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string(),
-  message: z.string().default(''),
-  lastTransitionTime: z.string(),
-  observedGeneration: z.number().int().optional(),
-});
-const statusSchema = z.object({
-  observedGeneration: z.number().int().optional().catch(undefined),
-  rolloutId: z.string().optional().catch(undefined),
-  conditions: z.array(z.unknown()).optional().catch(undefined),
-});
 /** What create() accepts: a CanaryDeployment document as the engine stores it. */
 const documentSchema = z.object({
   metadata: z.object({ name: z.string().min(1), namespace: z.string().min(1).optional(), labels: stringMap.optional(), annotations: stringMap.optional() }),
@@ -72,59 +51,13 @@ type Item = z.infer<typeof itemSchema>;
 const ref = (namespace: string, name: string): ObjectRef => ({ kind: KIND, resource: `${PLURAL}.${GROUP}`, namespace, name });
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-/** The conditions the engine wrote before, as far as they are well formed (others are rewritten). */
-function conditionsOf(raw: unknown[] | undefined): ObjectCondition[] | undefined {
-  if (!raw) return undefined;
-  return raw.flatMap((c) => {
-    const parsed = conditionSchema.safeParse(c);
-    return parsed.success ? [parsed.data] : [];
-  });
-}
-
 /** One listed or read item as the port's CanaryObject; undefined (logged) when its metadata is unusable. */
 function toObject(cluster: string, raw: unknown): CanaryObject | undefined {
   const parsed = itemSchema.safeParse(raw);
-  if (!parsed.success) {
-    const meta = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
-    log.warn('CanaryDeployment skipped: its metadata is not what the apiserver sends', { cluster, object: `${String(meta?.namespace)}/${String(meta?.name)}`, error: parsed.error.message });
-    return undefined;
-  }
-  const { metadata, spec } = parsed.data;
-  const labels = metadata.labels ?? {};
-  const annotations = metadata.annotations ?? {};
-  const { [LAST_APPLIED]: _lastApplied, ...documentAnnotations } = annotations;
-  const status = statusSchema.safeParse(parsed.data.status ?? {});
-  const previous = status.success ? status.data : {};
-  const conditions = conditionsOf(previous.conditions);
-  const hasStatus = previous.observedGeneration !== undefined || previous.rolloutId !== undefined || conditions !== undefined;
-  return {
-    cluster,
-    namespace: metadata.namespace,
-    name: metadata.name,
-    uid: metadata.uid,
-    generation: metadata.generation,
-    labels,
-    annotations,
-    document: {
-      apiVersion: parsed.data.apiVersion ?? API_VERSION,
-      kind: parsed.data.kind ?? KIND,
-      metadata: {
-        name: metadata.name,
-        namespace: metadata.namespace,
-        ...(metadata.labels ? { labels } : {}),
-        ...(Object.keys(documentAnnotations).length > 0 ? { annotations: documentAnnotations } : {}),
-      },
-      spec,
-    },
-    deleting: metadata.deletionTimestamp !== undefined,
-    ...(hasStatus ? {
-      status: {
-        ...(previous.observedGeneration !== undefined ? { observedGeneration: previous.observedGeneration } : {}),
-        ...(previous.rolloutId !== undefined ? { rolloutId: previous.rolloutId } : {}),
-        ...(conditions !== undefined ? { conditions } : {}),
-      },
-    } : {}),
-  };
+  if (parsed.success) return canaryObjectOf(cluster, parsed.data);
+  const meta = (raw as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
+  log.warn('CanaryDeployment skipped: its metadata is not what the apiserver sends', { cluster, object: `${String(meta?.namespace)}/${String(meta?.name)}`, error: parsed.error.message });
+  return undefined;
 }
 
 /**
